@@ -8,19 +8,25 @@ import static dev.rotcal.Checks.checkArgument;
  * (rows, vocab) logits block at once.
  */
 public final class OutputHead {
-    /** Upper bound on floats of one logits chunk (64 MiB). */
-    private static final int CHUNK_FLOATS = 16 << 20;
+    /** Default upper bound on the floats of one logits chunk (64 MiB). */
+    private static final int DEFAULT_CHUNK_FLOATS = 16 << 20;
 
     private final float[] finalNorm; // (hidden) model.norm.weight
     private final float[] lmHead;    // (vocab, hidden) lm_head.weight (embed_tokens when tied)
     private final int vocab;
     private final double eps;
+    private final int chunkFloats;   // upper bound on the floats of one logits chunk in nextTokenNll
 
     /**
      * @param finalNorm  (hidden) model.norm.weight
      * @param lmHead     (vocab, hidden) lm_head.weight
      */
     public OutputHead(float[] finalNorm, float[] lmHead, int vocab, double eps) {
+        this(finalNorm, lmHead, vocab, eps, DEFAULT_CHUNK_FLOATS);
+    }
+
+    /** As the public constructor, with the logits chunk bounded by {@code chunkFloats} (tests). */
+    OutputHead(float[] finalNorm, float[] lmHead, int vocab, double eps, int chunkFloats) {
         checkArgument(lmHead.length == Math.multiplyExact((long) vocab, finalNorm.length),
                 "Cannot build the output head: lm_head has %d values, expected (%d, %d)", lmHead.length, vocab,
                 finalNorm.length);
@@ -28,6 +34,7 @@ public final class OutputHead {
         this.lmHead = lmHead;
         this.vocab = vocab;
         this.eps = eps;
+        this.chunkFloats = chunkFloats;
     }
 
     public int vocab() {
@@ -58,7 +65,7 @@ public final class OutputHead {
                 "Cannot score next tokens: %d tokens with sequence length %d and a block of %d floats "
                         + "(hidden %d)", rows, seqLen, hidden.length, d);
         double[] out = new double[rows / seqLen * (seqLen - 1)];
-        int chunkRows = Math.max(1, CHUNK_FLOATS / vocab);
+        int chunkRows = Math.max(1, chunkFloats / vocab);
         float[] chunk = new float[0];
         for (int r0 = 0; r0 < rows; r0 += chunkRows) {
             int n = Math.min(chunkRows, rows - r0);
