@@ -30,7 +30,10 @@ public final class DecoderLayer {
     }
 
     /**
-     * Runs the layer on a block and updates the residual stream in place.
+     * Runs the layer on a block and updates the residual stream in place. Copies the layer's projections
+     * to native memory for this call; to run one layer over many blocks, copy once with
+     * {@link NativeLayerWeights#copyOf} and call {@link #forward(float[], int[], int, NativeLayerWeights,
+     * CaptureSwitches)}.
      *
      * @param hidden     (rows, hidden) row-major residual stream, rows = sequences × seqLen; updated
      * @param positions  (rows) position id of each row for RoPE (usually 0..seqLen−1 per sequence)
@@ -41,7 +44,20 @@ public final class DecoderLayer {
      */
     public LayerCaptures forward(float[] hidden, int[] positions, int seqLen, LayerWeights w,
                                  CaptureSwitches capture) {
+        try (NativeLayerWeights nw = NativeLayerWeights.copyOf(w, shape)) {
+            return forward(hidden, positions, seqLen, nw, capture);
+        }
+    }
+
+    /**
+     * As {@link #forward(float[], int[], int, LayerWeights, CaptureSwitches)}, with the layer's
+     * projections already in native memory.
+     */
+    public LayerCaptures forward(float[] hidden, int[] positions, int seqLen, NativeLayerWeights w,
+                                 CaptureSwitches capture) {
         int d = shape.hidden();
+        checkArgument(w.shape().equals(shape),
+                "Cannot run a decoder layer of shape %s with weights of shape %s", shape, w.shape());
         checkArgument(hidden.length % d == 0,
                 "Cannot run a decoder layer: the block holds %d floats, not a whole number of rows of %d",
                 hidden.length, d);
@@ -49,31 +65,30 @@ public final class DecoderLayer {
         checkArgument(positions.length == rows,
                 "Cannot run a decoder layer on %d rows with %d positions: need one position per row", rows,
                 positions.length);
-        w.checkFits(shape);
 
         // attention block
         float[] attnIn = new float[hidden.length];                 // (rows, hidden) x / rms(x)
         RmsNorm.normalize(hidden, attnIn, rows, d, shape.rmsNormEps());
-        float[] x = gained(attnIn, rows, w.inputNorm(), capture.normRows());
-        float[] q = Gemm.linear(x, rows, d, w.wq(), shape.qWidth(), w.bq());     // (rows, nHeads·hd)
-        float[] k = Gemm.linear(x, rows, d, w.wk(), shape.kvWidth(), w.bk());    // (rows, nKv·hd)
-        float[] v = Gemm.linear(x, rows, d, w.wv(), shape.kvWidth(), w.bv());    // (rows, nKv·hd)
+        float[] x = gained(attnIn, rows, w.inputNorm, capture.normRows());
+        float[] q = Gemm.linear(x, rows, w.wq, w.bq);                 // (rows, nHeads·hd)
+        float[] k = Gemm.linear(x, rows, w.wk, w.bk);                 // (rows, nKv·hd)
+        float[] v = Gemm.linear(x, rows, w.wv, w.bv);                 // (rows, nKv·hd)
         rope.apply(q, rows, shape.nHeads(), positions);
         rope.apply(k, rows, shape.nKvHeads(), positions);
         float[] attn = CausalAttention.forward(q, k, v, rows, seqLen, shape.nHeads(), shape.nKvHeads(),
-                shape.headDim());                                                // (rows, nHeads·hd)
-        addInPlace(hidden, Gemm.linear(attn, rows, shape.qWidth(), w.wo(), d, null));
+                shape.headDim());                                     // (rows, nHeads·hd)
+        addInPlace(hidden, Gemm.linear(attn, rows, w.wo, null));
 
         // MLP block
         float[] mlpIn = new float[hidden.length];                  // (rows, hidden) x / rms(x)
         RmsNorm.normalize(hidden, mlpIn, rows, d, shape.rmsNormEps());
-        x = gained(mlpIn, rows, w.postAttentionNorm(), capture.normRows());
-        float[] act = Gemm.linear(x, rows, d, w.wGate(), shape.intermediate(), null); // (rows, inter)
-        float[] up = Gemm.linear(x, rows, d, w.wUp(), shape.intermediate(), null);    // (rows, inter)
+        x = gained(mlpIn, rows, w.postAttentionNorm, capture.normRows());
+        float[] act = Gemm.linear(x, rows, w.wGate, null);            // (rows, intermediate)
+        float[] up = Gemm.linear(x, rows, w.wUp, null);               // (rows, intermediate)
         SwiGlu.gateInPlace(act, up);
-        addInPlace(hidden, Gemm.linear(act, rows, shape.intermediate(), w.wDown(), d, null));
+        addInPlace(hidden, Gemm.linear(act, rows, w.wDown, null));
 
-        // q, k, v, attn and act are not written after this point, so captures share them without copying
+        // k, v, attn and act are not written after this point, so captures share them without copying
         return new LayerCaptures(
                 capture.normRows() ? attnIn : null,
                 capture.normRows() ? mlpIn : null,

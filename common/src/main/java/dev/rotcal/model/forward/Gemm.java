@@ -2,6 +2,7 @@ package dev.rotcal.model.forward;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -9,7 +10,8 @@ import org.bytedeco.openblas.global.openblas;
  *
  * <p>Every projection of the forward pass is one call here on a whole [tokens, d] block, so the work is
  * GEMM-shaped and runs at BLAS speed. HF's nn.Linear stores W as [out, in]; {@link #linear} computes
- * y = x·Wᵀ + b without transposing W (cblas reads it transposed in place).
+ * y = x·Wᵀ + b without transposing W (cblas reads it transposed in place). A weight read by many calls
+ * should be a {@link NativeMatrix}: a {@code float[]} argument is copied to native memory on every call.
  */
 public final class Gemm {
     private Gemm() {
@@ -35,6 +37,40 @@ public final class Gemm {
             }
         }
         multiply(x, w, true, y, rows, out, in, bias == null ? 0f : 1f);
+        return y;
+    }
+
+    /**
+     * The HF linear layer y = x·Wᵀ + b with W already in native memory: only x and y are copied.
+     *
+     * @param x     (rows, in) row-major input rows, in = w.cols()
+     * @param w     (out, in) HF [out, in]
+     * @param bias  (out) or null for no bias
+     * @return (rows, out) row-major
+     */
+    public static float[] linear(float[] x, int rows, NativeMatrix w, float[] bias) {
+        int in = w.cols();
+        int out = w.rows();
+        checkArgument(rows >= 0 && x.length == Math.multiplyExact((long) rows, in),
+                "Cannot apply a (%d, %d) linear layer to %d rows: the block holds %d floats", out, in, rows,
+                x.length);
+        checkArgument(bias == null || bias.length == out,
+                "Cannot apply a linear layer: bias has %d values, the layer has %d outputs",
+                bias == null ? 0 : bias.length, out);
+        float[] y = new float[Math.multiplyExact(rows, out)];
+        if (rows == 0) {
+            return y;
+        }
+        if (bias != null) {
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(bias, 0, y, r * out, out);
+            }
+        }
+        try (FloatPointer xp = new FloatPointer(x); FloatPointer yp = new FloatPointer(y)) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans,
+                    rows, out, in, 1f, xp, in, w.pointer(), in, bias == null ? 0f : 1f, yp, out);
+            yp.get(y);
+        }
         return y;
     }
 

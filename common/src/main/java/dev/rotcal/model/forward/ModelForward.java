@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
  * A whole LLaMA-family causal LM on one machine: embeddings → decoder layers → final norm → logits or
  * next-token NLL, over a block of equal-length token sequences. Used by tests and by evaluation; the
  * Spark capture stage instead drives {@link #layer()} itself, one layer at a time over persisted blocks.
+ * Holds lm_head in native memory: close it when done.
  */
-public final class ModelForward {
+public final class ModelForward implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelForward.class);
 
     /** Sees the residual stream after every layer, and what the layer kept. */
@@ -66,7 +67,10 @@ public final class ModelForward {
         int[] positions = positions(tokens.length, seqLen);
         for (int i = 0; i < weights.layers().size(); i++) {
             long start = System.nanoTime();
-            LayerCaptures captures = layer.forward(hidden, positions, seqLen, weights.layers().get(i), capture);
+            LayerCaptures captures;
+            try (NativeLayerWeights w = NativeLayerWeights.copyOf(weights.layers().get(i), layer.shape())) {
+                captures = layer.forward(hidden, positions, seqLen, w, capture);
+            }
             observer.afterLayer(i, hidden, captures);
             LOG.debug("layer {}: {} rows in {} ms", i, tokens.length, (System.nanoTime() - start) / 1_000_000);
         }
@@ -101,5 +105,10 @@ public final class ModelForward {
             positions[r] = r % seqLen;
         }
         return positions;
+    }
+
+    @Override
+    public void close() {
+        head.close();
     }
 }

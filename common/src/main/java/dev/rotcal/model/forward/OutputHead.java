@@ -5,14 +5,14 @@ import static dev.rotcal.Checks.checkArgument;
 /**
  * The end of the model: final RMSNorm (model.norm) and lm_head, then logits or next-token NLL.
  * {@link #nextTokenNll} works through the block in row chunks, so a 128k vocabulary never needs a
- * (rows, vocab) logits block at once.
+ * (rows, vocab) logits block at once. lm_head is copied once into native memory; close the head when done.
  */
-public final class OutputHead {
+public final class OutputHead implements AutoCloseable {
     /** Default upper bound on the floats of one logits chunk (64 MiB). */
     private static final int DEFAULT_CHUNK_FLOATS = 16 << 20;
 
     private final float[] finalNorm; // (hidden) model.norm.weight
-    private final float[] lmHead;    // (vocab, hidden) lm_head.weight (embed_tokens when tied)
+    private final NativeMatrix lmHead; // (vocab, hidden) lm_head.weight (embed_tokens when tied)
     private final int vocab;
     private final double eps;
     private final int chunkFloats;   // upper bound on the floats of one logits chunk in nextTokenNll
@@ -31,7 +31,7 @@ public final class OutputHead {
                 "Cannot build the output head: lm_head has %d values, expected (%d, %d)", lmHead.length, vocab,
                 finalNorm.length);
         this.finalNorm = finalNorm;
-        this.lmHead = lmHead;
+        this.lmHead = NativeMatrix.copyOf(lmHead, vocab, finalNorm.length);
         this.vocab = vocab;
         this.eps = eps;
         this.chunkFloats = chunkFloats;
@@ -47,7 +47,7 @@ public final class OutputHead {
      */
     public float[] logits(float[] hidden, int rows) {
         float[] x = RmsNorm.normalizeWithGain(hidden, rows, finalNorm, eps);  // (rows, hidden)
-        return Gemm.linear(x, rows, finalNorm.length, lmHead, vocab, null);
+        return Gemm.linear(x, rows, lmHead, null);
     }
 
     /**
@@ -83,5 +83,10 @@ public final class OutputHead {
             }
         }
         return out;
+    }
+
+    @Override
+    public void close() {
+        lmHead.close();
     }
 }

@@ -119,5 +119,30 @@ class DecoderLayerTest {
                 ModelForward.positions(ROWS, SEQ_LEN), SEQ_LEN, bad, CaptureSwitches.NONE))
                 .as("a v_proj bias of 3 values cannot fit kv width %d", SHAPE.kvWidth())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("v_proj.bias");
+
+        DecoderShape other = new DecoderShape(SHAPE.hidden(), SHAPE.intermediate(), SHAPE.nHeads(),
+                SHAPE.nKvHeads(), SHAPE.headDim(), 1e-5);
+        try (NativeLayerWeights nw = NativeLayerWeights.copyOf(w, other)) {
+            assertThatThrownBy(() -> layer().forward(new float[ROWS * SHAPE.hidden()],
+                    ModelForward.positions(ROWS, SEQ_LEN), SEQ_LEN, nw, CaptureSwitches.NONE))
+                    .as("weights prepared for another eps belong to another model")
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("with weights of shape");
+        }
+    }
+
+    @Test
+    void nativeWeightsReusedOverBlocksGiveTheSameResultAsHeapWeights() {
+        Random rng = new Random(54);
+        LayerWeights w = randomLayer(rng);
+        int[] positions = ModelForward.positions(ROWS, SEQ_LEN);
+        try (NativeLayerWeights nw = NativeLayerWeights.copyOf(w, SHAPE)) {
+            for (int block = 0; block < 2; block++) {
+                float[] h = RandomBlocks.gaussian(rng, ROWS * SHAPE.hidden(), 1);
+                float[] viaHeap = h.clone();
+                layer().forward(viaHeap, positions, SEQ_LEN, w, CaptureSwitches.NONE);
+                layer().forward(h, positions, SEQ_LEN, nw, CaptureSwitches.NONE);
+                assertThat(h).as("block %d: weights copied once and reused", block).containsExactly(viaHeap);
+            }
+        }
     }
 }

@@ -45,6 +45,24 @@ class GemmTest {
     }
 
     @Test
+    void linearWithNativeWeightsEqualsLinearWithHeapWeights() {
+        Random rng = new Random(13);
+        int rows = 9;
+        int in = 40;
+        int out = 17;
+        float[] x = RandomBlocks.gaussian(rng, rows * in, 1);
+        float[] w = RandomBlocks.gaussian(rng, out * in, 0.2);
+        float[] b = RandomBlocks.gaussian(rng, out, 1);
+        try (NativeMatrix nw = NativeMatrix.copyOf(w, out, in)) {
+            assertThat(Gemm.linear(x, rows, nw, b)).as("the same sgemm, with W read from native memory")
+                    .containsExactly(Gemm.linear(x, rows, in, w, out, b));
+            assertThat(Gemm.linear(x, rows, nw, null)).as("reused without a bias")
+                    .containsExactly(Gemm.linear(x, rows, in, w, out, null));
+            assertThat(Gemm.linear(new float[0], 0, nw, b)).as("an empty block").isEmpty();
+        }
+    }
+
+    @Test
     void timesAndTimesTransposedMatchTripleLoops() {
         Random rng = new Random(12);
         int m = 19;

@@ -22,10 +22,12 @@ class OutputHeadTest {
         for (int i = 0; i < rows; i++) {
             tokens[i] = rng.nextInt(vocab);
         }
-        OutputHead head = new OutputHead(norm, lmHead, vocab, 1e-6, 3 * vocab);   // chunks of 3 rows
-
-        double[] chunked = head.nextTokenNll(hidden, tokens, seqLen);
-        double[] whole = NextTokenLoss.nll(head.logits(hidden, rows), tokens, seqLen, vocab);
+        double[] chunked;
+        double[] whole;
+        try (OutputHead head = new OutputHead(norm, lmHead, vocab, 1e-6, 3 * vocab)) {   // chunks of 3 rows
+            chunked = head.nextTokenNll(hidden, tokens, seqLen);
+            whole = NextTokenLoss.nll(head.logits(hidden, rows), tokens, seqLen, vocab);
+        }
 
         assertThat(chunked).as("chunks of 3 rows cut across sequences of 5 and must not change the NLL")
                 .containsExactly(whole, within(1e-5));
@@ -39,7 +41,10 @@ class OutputHeadTest {
         float[] norm = RandomBlocks.gaussian(rng, d, 1);
         float[] lmHead = RandomBlocks.gaussian(rng, vocab * d, 1);
         float[] hidden = RandomBlocks.gaussian(rng, 2 * d, 4);
-        float[] logits = new OutputHead(norm, lmHead, vocab, 1e-5).logits(hidden, 2);
+        float[] logits;
+        try (OutputHead head = new OutputHead(norm, lmHead, vocab, 1e-5)) {
+            logits = head.logits(hidden, 2);
+        }
 
         float[] x = RmsNorm.normalizeWithGain(hidden, 2, norm, 1e-5);
         double[] expected = new double[2 * vocab];
