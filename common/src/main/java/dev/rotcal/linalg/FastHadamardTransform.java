@@ -24,7 +24,7 @@ public final class FastHadamardTransform {
     private final int n;
     private final int k;
     private final int chunk;           // M = 2^m
-    private final byte[] hk;           // (k, k) row-major, entries ±1, shared base matrix (read only)
+    private final byte[] hkT;          // (k, k) row-major, entries ±1: H_Kᵀ, so row a' lists H_K[a, a'] over a
     private float[] floatScratch;      // (n) mixing output, allocated on first float use
     private double[] doubleScratch;    // (n) mixing output, allocated on first double use
 
@@ -33,7 +33,13 @@ public final class FastHadamardTransform {
         this.n = n;
         this.k = order.k();
         this.chunk = order.twoPower();
-        this.hk = Hadamard.cachedBase(k);
+        byte[] hk = Hadamard.cachedBase(k); // (k, k) row-major
+        this.hkT = new byte[k * k];
+        for (int a = 0; a < k; a++) {
+            for (int a2 = 0; a2 < k; a2++) {
+                hkT[a2 * k + a] = hk[a * k + a2];
+            }
+        }
     }
 
     public HadamardOrder order() {
@@ -119,11 +125,11 @@ public final class FastHadamardTransform {
         }
         float[] out = floatScratch; // (k, M) row-major
         Arrays.fill(out, 0f);
-        for (int a = 0; a < k; a++) {
-            int src = off + a * chunk;
-            for (int a2 = 0; a2 < k; a2++) {
-                int dst = a2 * chunk;
-                if (hk[a * k + a2] > 0) {
+        for (int a2 = 0; a2 < k; a2++) {
+            int dst = a2 * chunk; // output chunk a2 stays in L1 while the K input chunks stream past
+            for (int a = 0; a < k; a++) {
+                int src = off + a * chunk;
+                if (hkT[a2 * k + a] > 0) {
                     for (int j = 0; j < chunk; j++) {
                         out[dst + j] += x[src + j];
                     }
@@ -167,11 +173,11 @@ public final class FastHadamardTransform {
         }
         double[] out = doubleScratch; // (k, M) row-major
         Arrays.fill(out, 0.0);
-        for (int a = 0; a < k; a++) {
-            int src = off + a * chunk;
-            for (int a2 = 0; a2 < k; a2++) {
-                int dst = a2 * chunk;
-                if (hk[a * k + a2] > 0) {
+        for (int a2 = 0; a2 < k; a2++) {
+            int dst = a2 * chunk; // output chunk a2 stays in L1 while the K input chunks stream past
+            for (int a = 0; a < k; a++) {
+                int src = off + a * chunk;
+                if (hkT[a2 * k + a] > 0) {
                     for (int j = 0; j < chunk; j++) {
                         out[dst + j] += x[src + j];
                     }

@@ -6,7 +6,7 @@ import static dev.rotcal.Checks.checkState;
 import java.util.Arrays;
 
 /**
- * The finite field GF(q), q = p^e, small enough for full tables (q ≤ 1024).
+ * The finite field GF(q), q = p^e, small enough for full tables (q ≤ 512).
  *
  * <p>An element is an int in [0, q): its base-p digits are the coefficients c_0 + c_1·x + … + c_{e−1}·x^{e−1}
  * of a polynomial over GF(p). Addition is digit-wise mod p; multiplication is polynomial multiplication
@@ -16,7 +16,7 @@ import java.util.Arrays;
  * <p>The Paley constructions only need subtraction and the quadratic character χ, so those are tabulated.
  */
 public final class GaloisField {
-    private static final int MAX_ORDER = 1024;
+    private static final int MAX_ORDER = 512;
 
     private final int q;
     private final int p;
@@ -102,7 +102,7 @@ public final class GaloisField {
     }
 
     // First monic degree-e polynomial (coefficients c_0..c_{e−1} counted up in base p) whose quotient ring
-    // has no zero divisors, i.e. which is irreducible. Brute force is fine for q ≤ 1024.
+    // has no zero divisors, i.e. which is irreducible. Brute force is fine for q ≤ 512.
     private static int[] firstIrreducible(int p, int e) {
         int q = (int) Math.round(Math.pow(p, e));
         for (int low = 0; low < q; low++) {

@@ -9,7 +9,8 @@ import static dev.rotcal.Checks.checkArgument;
  * χ the quadratic character. Q has zero diagonal, Q·Qᵀ = q·I − J and Q·1 = 0; it is skew-symmetric when
  * q ≡ 3 (mod 4) (χ(−1) = −1) and symmetric when q ≡ 1 (mod 4).
  * <ul>
- *   <li>Paley I, q ≡ 3 (mod 4): S = [[0, 1ᵀ], [−1, Q]] is skew with S·Sᵀ = q·I, so H = I + S has order q + 1.</li>
+ *   <li>Paley I, q ≡ 3 (mod 4): S = [[0, 1ᵀ], [−1, Q]] is skew with S·Sᵀ = q·I, so H = I + S
+ *       has order q + 1.</li>
  *   <li>Paley II, q ≡ 1 (mod 4): C = [[0, 1ᵀ], [1, Q]] is a symmetric conference matrix (C·Cᵀ = q·I), and
  *       H = C ⊗ [[1, 1], [1, −1]] + I ⊗ [[1, −1], [−1, −1]] has order 2(q + 1).</li>
  * </ul>
@@ -41,7 +42,8 @@ public final class PaleyHadamard {
         for (int i = 0; i < c; i++) {
             for (int j = 0; j < c; j++) {
                 int v = conference[i * c + j];
-                // each conference entry becomes a 2×2 block: v·[[1, 1], [1, −1]], or [[1, −1], [−1, −1]] where v = 0
+                // each conference entry becomes a 2×2 block:
+                // v·[[1, 1], [1, −1]], or [[1, −1], [−1, −1]] where v = 0
                 int b00 = v != 0 ? v : 1;
                 int b01 = v != 0 ? v : -1;
                 int b10 = v != 0 ? v : -1;

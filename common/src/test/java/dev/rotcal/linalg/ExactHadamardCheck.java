@@ -100,8 +100,10 @@ final class ExactHadamardCheck {
                 for (int a = 0; a < k; a++) {
                     for (int j = 0; j < chunk; j++) {
                         if (j != b && p[a * chunk + j] != 0) {
-                            assertThat(p[a * chunk + j]).as("%s: row %d of H·(I⊗H_M) vanishes off columns ≡ %d mod %d",
-                                    what, row, b, chunk).isZero();
+                            assertThat(p[a * chunk + j])
+                                    .as("%s: row %d of H·(I⊗H_M) vanishes off columns ≡ %d mod %d", what, row, b,
+                                            chunk)
+                                    .isZero();
                         }
                     }
                     v[a] = p[a * chunk + b];

@@ -57,7 +57,8 @@ class FastHadamardTransformTest {
         transform.apply(d, nRows);
         for (int r = 0; r < nRows; r++) {
             for (int j = 0; j < n; j++) {
-                assertThat((double) f[r * n + j]).as("n = %d: float transform of integers is exact at (%d, %d)", n, r, j)
+                assertThat((double) f[r * n + j])
+                        .as("n = %d: float transform of integers is exact at (%d, %d)", n, r, j)
                         .isEqualTo(expected[r][j]);
                 assertThat(d[r * n + j]).as("n = %d: double transform of integers is exact at (%d, %d)", n, r, j)
                         .isEqualTo(expected[r][j]);
