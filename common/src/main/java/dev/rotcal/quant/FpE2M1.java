@@ -16,10 +16,10 @@ public final class FpE2M1 {
     public static final float MAX = 6f;
 
     /** Magnitude of each code 0..7; codes 8..15 are the same with the sign bit set. */
-    private static final float[] MAGNITUDES = {0f, 0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f};
+    private static final float[] MAGNITUDES = {0f, 0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f}; // (8)
 
     /** Code (0..15) → value, sign bit included. */
-    private static final float[] VALUES = new float[16];
+    private static final float[] VALUES = new float[16]; // (16)
 
     static {
         for (int c = 0; c < 8; c++) {

@@ -62,7 +62,7 @@ public record FpFormat(int exponentBits, int mantissaBits) {
                 positive[n++] = Math.scalb(unit, p) * (1 + (double) k / mantissas); // 2^(p−β) · (1 + k / 2^M)
             }
         }
-        double[] all = new double[2 * n + 1];
+        double[] all = new double[2 * n + 1]; // (2n + 1) ascending: −max … 0 … +max
         for (int i = 0; i < n; i++) {
             all[n - 1 - i] = -positive[i];
             all[n + 1 + i] = positive[i];

@@ -76,8 +76,11 @@ public final class MxFp4Quantizer {
      */
     public static void dequantize(MxFp4Tensor tensor, float[] dst) {
         int size = Shapes.checkHolds(dst.length, tensor.rows(), tensor.cols(), "dst");
-        for (int i = 0; i < size; i++) {
-            dst[i] = FpE2M1.packedValue(tensor.packedCodes(), i) * tensor.scale(i / BLOCK_SIZE);
+        for (int b = 0; b < size / BLOCK_SIZE; b++) {
+            float x = tensor.scale(b);
+            for (int i = b * BLOCK_SIZE; i < (b + 1) * BLOCK_SIZE; i++) {
+                dst[i] = FpE2M1.packedValue(tensor.packedCodes(), i) * x;
+            }
         }
     }
 

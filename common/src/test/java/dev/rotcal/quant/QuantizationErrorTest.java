@@ -29,7 +29,8 @@ class QuantizationErrorTest {
             q[i] = x[i] + (float) rng.nextGaussian() * 0.1f;
         }
         double whole = QuantizationError.sumSquaredError(x, q, 0, 1000);
-        double parts = QuantizationError.sumSquaredError(x, q, 0, 321) + QuantizationError.sumSquaredError(x, q, 321, 679);
+        double parts = QuantizationError.sumSquaredError(x, q, 0, 321)
+                + QuantizationError.sumSquaredError(x, q, 321, 679);
         assertThat(parts).as("sum over parts equals the sum over the whole").isCloseTo(whole, within(1e-12 * whole));
         assertThat(QuantizationError.sumPowError(x, q, 0, 1000, 2)).as("p = 2 is the squared error")
                 .isCloseTo(whole, within(1e-12 * whole));
