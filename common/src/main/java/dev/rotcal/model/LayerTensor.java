@@ -1,5 +1,6 @@
 package dev.rotcal.model;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 
@@ -33,6 +34,6 @@ public enum LayerTensor {
     }
 
     static List<Long> shape(int... dims) {
-        return java.util.Arrays.stream(dims).mapToObj(d -> (long) d).toList();
+        return Arrays.stream(dims).mapToObj(d -> (long) d).toList();
     }
 }

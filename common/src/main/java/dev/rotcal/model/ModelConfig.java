@@ -54,7 +54,8 @@ public record ModelConfig(String source, ModelFamily family, int hiddenSize, int
                 + " must be a positive number", source, rmsNormEps);
         checkArgument(Double.isFinite(ropeTheta) && ropeTheta > 0, "Cannot use model config %s: rope_theta %s must"
                 + " be a positive number", source, ropeTheta);
-        Math.multiplyExact(numAttentionHeads, headDim); // q_proj rows must fit an int
+        checkArgument((long) numAttentionHeads * headDim <= Integer.MAX_VALUE, "Cannot use model config %s:"
+                + " num_attention_heads %d × head_dim %d overflows an int", source, numAttentionHeads, headDim);
     }
 
     /** Rows of q_proj: heads · head_dim. */

@@ -7,7 +7,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Where a family keeps its weights in a Hugging Face state dict: the global tensors' names and, per decoder
@@ -59,11 +58,6 @@ public record TensorLayout(String embedTokens, String finalNorm, String lmHead, 
         checkArgument(has(t), "Cannot name tensor %s of layer %d: this family has no such tensor (it has %s)", t,
                 layer, layerTensors.keySet());
         return layerPrefix(layer) + layerTensors.get(t);
-    }
-
-    /** The layer tensors the family has. */
-    public Set<LayerTensor> layerTensorRoles() {
-        return layerTensors.keySet();
     }
 
     /** Name → shape of every tensor of layer {@code layer}, in {@link LayerTensor} order. */

@@ -35,7 +35,7 @@ public interface ByteSource extends Closeable {
      */
     default byte[] readAll(long maxBytes) throws IOException {
         long size = size();
-        if (size > maxBytes) {
+        if (size > Math.min(maxBytes, Integer.MAX_VALUE - 8)) {
             throw new CheckpointFormatException(String.format(
                     "Cannot read %s: file is %d bytes, more than the %d bytes expected of it (wrong file?)",
                     location(), size, maxBytes));
