@@ -62,6 +62,10 @@ public final class DecoderLayer {
                 "Cannot run a decoder layer: the block holds %d floats, not a whole number of rows of %d",
                 hidden.length, d);
         int rows = hidden.length / d;
+        checkArgument(seqLen <= shape.maxSeqLen(),
+                "Cannot run a decoder layer on sequences of %d tokens: the model has a sliding window of %d "
+                        + "and rotcal's attention is full causal (use calibration sequences of at most %d)",
+                seqLen, shape.maxSeqLen(), shape.maxSeqLen());
         checkArgument(positions.length == rows,
                 "Cannot run a decoder layer on %d rows with %d positions: need one position per row", rows,
                 positions.length);

@@ -2,6 +2,16 @@ package dev.rotcal.model.forward;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import dev.rotcal.model.LayerTensor;
+import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.TensorLayout;
+import dev.rotcal.model.safetensors.Checkpoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
 /**
  * The tensors of one decoder layer as float32, in HF's layout (nn.Linear weights are [out, in]).
  *
@@ -25,6 +35,51 @@ public record LayerWeights(float[] inputNorm,
                            float[] wo,
                            float[] postAttentionNorm,
                            float[] wGate, float[] wUp, float[] wDown) {
+
+    /**
+     * Picks layer {@code layer}'s tensors out of a name → values map by the family's tensor names
+     * ({@link TensorLayout}); biases are read only for families that have them (qwen2).
+     *
+     * @param tensors  full HF names ("model.layers.3.self_attn.q_proj.weight") → values, row-major
+     */
+    public static LayerWeights fromTensors(Map<String, float[]> tensors, ModelConfig config, int layer) {
+        checkArgument(layer >= 0 && layer < config.numHiddenLayers(),
+                "Cannot pick the weights of layer %d: %s has %d layers (num_hidden_layers)", layer,
+                config.source(), config.numHiddenLayers());
+        TensorLayout layout = config.layout();
+        Function<LayerTensor, float[]> get = t -> pick(tensors, layout, layer, t);
+        Function<LayerTensor, float[]> bias = t -> layout.has(t) ? get.apply(t) : null;   // qwen2 only
+        LayerWeights w = new LayerWeights(get.apply(LayerTensor.INPUT_NORM),
+                get.apply(LayerTensor.Q_PROJ), bias.apply(LayerTensor.Q_BIAS),
+                get.apply(LayerTensor.K_PROJ), bias.apply(LayerTensor.K_BIAS),
+                get.apply(LayerTensor.V_PROJ), bias.apply(LayerTensor.V_BIAS),
+                get.apply(LayerTensor.O_PROJ),
+                get.apply(LayerTensor.POST_ATTENTION_NORM),
+                get.apply(LayerTensor.GATE_PROJ), get.apply(LayerTensor.UP_PROJ), get.apply(LayerTensor.DOWN_PROJ));
+        w.checkFits(DecoderShape.of(config));
+        return w;
+    }
+
+    /** Reads layer {@code layer}'s tensors (and only those) from a checkpoint, as float32. */
+    public static LayerWeights read(Checkpoint checkpoint, ModelConfig config, int layer) {
+        TensorLayout layout = config.layout();
+        List<String> names = new ArrayList<>();
+        for (LayerTensor t : LayerTensor.values()) {
+            if (layout.has(t)) {
+                names.add(layout.layerTensorName(layer, t));
+            }
+        }
+        Map<String, float[]> tensors = new HashMap<>();
+        checkpoint.read(names).forEach((name, tensor) -> tensors.put(name, tensor.floats()));
+        return fromTensors(tensors, config, layer);
+    }
+
+    private static float[] pick(Map<String, float[]> tensors, TensorLayout layout, int layer, LayerTensor t) {
+        String name = layout.layerTensorName(layer, t);
+        float[] values = tensors.get(name);
+        checkArgument(values != null, "Cannot pick the weights of layer %d: tensor %s is missing", layer, name);
+        return values;
+    }
 
     /** Checks every tensor's size against the layer shape; throws naming the first tensor that differs. */
     public void checkFits(DecoderShape s) {

@@ -2,6 +2,8 @@ package dev.rotcal.model.forward;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import dev.rotcal.model.ModelConfig;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,11 @@ public final class ModelForward implements AutoCloseable {
         this.layer = new DecoderLayer(shape, rope);
         this.weights = weights;
         this.head = new OutputHead(weights.finalNorm(), weights.lmHead(), weights.vocab(), shape.rmsNormEps());
+    }
+
+    /** The forward of a model described by its config.json. */
+    public static ModelForward of(ModelConfig config, ModelWeights weights) {
+        return new ModelForward(DecoderShape.of(config), RotaryEmbedding.of(config), weights);
     }
 
     public DecoderLayer layer() {

@@ -2,6 +2,10 @@ package dev.rotcal.model.forward;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.TensorLayout;
+import dev.rotcal.model.safetensors.Checkpoint;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -18,6 +22,24 @@ public record ModelWeights(int vocab, float[] embedTokens, List<LayerWeights> la
 
     public ModelWeights {
         layers = List.copyOf(layers);
+    }
+
+    /**
+     * Reads every tensor of the model from a checkpoint as float32 (all layers in memory: for tests,
+     * tiny models and evaluation on one machine). Tied embeddings share one array with lm_head.
+     */
+    public static ModelWeights read(Checkpoint checkpoint, ModelConfig config) {
+        TensorLayout layout = config.layout();
+        List<LayerWeights> layers = new ArrayList<>(config.numHiddenLayers());
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(LayerWeights.read(checkpoint, config, i));
+        }
+        float[] embed = checkpoint.readFloats(layout.embedTokens());
+        float[] lmHead = config.tieWordEmbeddings() ? embed : checkpoint.readFloats(layout.lmHead());
+        ModelWeights weights = new ModelWeights(config.vocabSize(), embed, layers,
+                checkpoint.readFloats(layout.finalNorm()), lmHead);
+        weights.checkFits(DecoderShape.of(config));
+        return weights;
     }
 
     /** Checks every tensor's size against the layer shape and the vocabulary. */

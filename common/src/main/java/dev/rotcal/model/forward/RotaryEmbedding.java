@@ -2,6 +2,9 @@ package dev.rotcal.model.forward;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import dev.rotcal.model.Llama3RopeScaling;
+import dev.rotcal.model.ModelConfig;
+
 /**
  * Rotary position embedding in HF's rotate_half convention: a head vector's pair (x[i], x[i + headDim/2])
  * is rotated by the angle position · invFreq[i], with invFreq[i] = theta^(−2i/headDim), optionally
@@ -16,6 +19,13 @@ public final class RotaryEmbedding {
         this.invFreq = invFreq;
     }
 
+    /** The model's RoPE: head_dim, rope_theta and, when configured, the llama3 rope_scaling. */
+    public static RotaryEmbedding of(ModelConfig config) {
+        return config.ropeScaling()
+                .map(s -> llama3(config.headDim(), config.ropeTheta(), s))
+                .orElseGet(() -> standard(config.headDim(), config.ropeTheta()));
+    }
+
     /** Plain RoPE (rope_scaling absent): invFreq[i] = theta^(−2i/headDim). */
     public static RotaryEmbedding standard(int headDim, double theta) {
         return new RotaryEmbedding(headDim, baseFrequencies(headDim, theta));
@@ -25,15 +35,35 @@ public final class RotaryEmbedding {
     public static RotaryEmbedding llama3(int headDim, double theta, Llama3RopeScaling scaling) {
         double[] freq = baseFrequencies(headDim, theta);
         for (int i = 0; i < freq.length; i++) {
-            freq[i] = scaling.scale(freq[i]);
+            freq[i] = llama3Scaled(freq[i], scaling);
         }
         return new RotaryEmbedding(headDim, freq);
+    }
+
+    /**
+     * HF's _compute_llama3_parameters for one frequency: long wavelengths (2π / invFreq above
+     * original / low_freq_factor) are slowed down by the factor, short ones (below
+     * original / high_freq_factor) kept, and the band between blended.
+     */
+    static double llama3Scaled(double invFreq, Llama3RopeScaling s) {
+        double original = s.originalMaxPositionEmbeddings();
+        double wavelen = 2 * Math.PI / invFreq;
+        if (wavelen > original / s.lowFreqFactor()) {
+            return invFreq / s.factor();             // low frequency: interpolate positions by factor
+        }
+        if (wavelen < original / s.highFreqFactor()) {
+            return invFreq;                          // high frequency: unchanged
+        }
+        // medium band: smooth = 0 at the low-frequency edge, 1 at the high-frequency edge
+        double smooth = (original / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+        return (1 - smooth) * invFreq / s.factor() + smooth * invFreq;
     }
 
     private static double[] baseFrequencies(int headDim, double theta) {
         checkArgument(headDim > 0 && headDim % 2 == 0,
                 "Cannot build rotary embeddings for head_dim %d: must be even and positive", headDim);
-        checkArgument(theta > 1, "Cannot build rotary embeddings with rope_theta %s: must be > 1", theta);
+        checkArgument(theta > 1, "Cannot build rotary embeddings with rope_theta %s: must be > 1 (rope_theta)",
+                theta);
         double[] freq = new double[headDim / 2];
         for (int i = 0; i < freq.length; i++) {
             freq[i] = Math.pow(theta, -2.0 * i / headDim);

@@ -3,6 +3,8 @@ package dev.rotcal.model.forward;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rotcal.model.ModelConfig;
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -128,6 +130,24 @@ class DecoderLayerTest {
                     .as("weights prepared for another eps belong to another model")
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("with weights of shape");
         }
+    }
+
+    @Test
+    void refusesSequencesLongerThanASlidingWindow() {
+        ModelConfig mistral = ModelConfig.parse("test-mistral", ("{\"model_type\": \"mistral\", "
+                + "\"hidden_size\": 24, \"intermediate_size\": 40, \"num_hidden_layers\": 1, "
+                + "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"vocab_size\": 10, "
+                + "\"sliding_window\": 4}").getBytes(StandardCharsets.UTF_8));
+        DecoderShape shape = DecoderShape.of(mistral);
+        assertThat(shape.maxSeqLen()).as("sliding_window bounds the exact sequence length").isEqualTo(4);
+        LayerWeights w = randomLayer(new Random(55));
+        DecoderLayer layer = new DecoderLayer(shape, RotaryEmbedding.of(mistral));
+
+        layer.forward(new float[8 * 24], ModelForward.positions(8, 4), 4, w, CaptureSwitches.NONE);
+        assertThatThrownBy(() -> layer.forward(new float[8 * 24], ModelForward.positions(8, 8), 8, w,
+                CaptureSwitches.NONE))
+                .as("8 tokens exceed the window of 4, and full causal attention would silently differ")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sliding window of 4");
     }
 
     @Test

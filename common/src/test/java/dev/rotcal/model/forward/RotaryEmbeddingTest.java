@@ -3,6 +3,9 @@ package dev.rotcal.model.forward;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.rotcal.model.Llama3RopeScaling;
+import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.TestFixtures;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +63,16 @@ class RotaryEmbeddingTest {
         assertThat(f[0]).as("pair 0 blends 1/8 and 1").isCloseTo((1 - smooth) / 8 + smooth, within(1e-15));
         assertThat(f[1]).as("pair 1 (wavelength > 16) is divided by the factor")
                 .isCloseTo(Math.pow(500000, -2.0 / 16) / 8, within(1e-15));
+    }
+
+    @Test
+    void ofConfigUsesTheConfiguredScaling() {
+        ModelConfig llama = ModelConfig.read(TestFixtures.dir(TestFixtures.TINY_LLAMA3).resolve(ModelConfig.FILE_NAME));
+        ModelConfig qwen = ModelConfig.read(TestFixtures.dir(TestFixtures.TINY_QWEN2).resolve(ModelConfig.FILE_NAME));
+        assertThat(RotaryEmbedding.of(llama).inverseFrequencies()).as("tiny-llama3 has llama3 rope_scaling")
+                .containsExactly(llama3Reference(16, 500000, 8, 1, 4, 16), within(1e-15));
+        assertThat(RotaryEmbedding.of(qwen).inverseFrequencies()).as("tiny-qwen2 has plain RoPE, head_dim 12")
+                .containsExactly(RotaryEmbedding.standard(12, 1e6).inverseFrequencies());
     }
 
     @Test
