@@ -86,6 +86,9 @@ public record Manifest(
         checkArgument(schemaVersion >= 1, "Cannot build a manifest: schema_version %d is not a version (it starts at 1)",
                 schemaVersion);
         checkArgument(runId != null && !runId.isBlank(), "Cannot build a manifest: run_id is empty");
+        checkArgument(model != null && data != null,
+                "Cannot build manifest of run %s: the model and the calibration data must be described (fingerprints)",
+                runId);
         checkArgument(createdAt != null && isInstant(createdAt),
                 "Cannot build manifest of run %s: created_at '%s' is not an ISO-8601 instant (e.g. 2026-01-31T12:00:00Z)",
                 runId, createdAt);
