@@ -2,13 +2,12 @@ package dev.rotcal.artifact;
 
 import static dev.rotcal.Checks.checkArgument;
 
-import java.io.EOFException;
+import dev.rotcal.io.ByteSource;
+import dev.rotcal.io.FileByteSource;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +58,7 @@ public final class LocalStorage implements Storage {
     @Override
     public ByteSource openByteSource(String uri) throws IOException {
         Path path = existingFile(uri, "open");
-        return new ChannelByteSource(uri, FileChannel.open(path, StandardOpenOption.READ));
+        return FileByteSource.open(path);
     }
 
     @Override
@@ -168,37 +167,4 @@ public final class LocalStorage implements Storage {
     }
 
     /** Positional reads through a FileChannel (no shared position, so no locking). */
-    private static final class ChannelByteSource implements ByteSource {
-        private final String uri;
-        private final FileChannel channel;
-
-        ChannelByteSource(String uri, FileChannel channel) {
-            this.uri = uri;
-            this.channel = channel;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return channel.size();
-        }
-
-        @Override
-        public void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
-            ByteBuffer target = ByteBuffer.wrap(buffer, offset, length);
-            long at = position;
-            while (target.hasRemaining()) {
-                int n = channel.read(target, at);
-                if (n < 0) {
-                    throw new EOFException("Cannot read " + length + " bytes at offset " + position + " of " + uri
-                            + ": the file ends at " + channel.size() + " bytes");
-                }
-                at += n;
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            channel.close();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.rotcal.artifact;
 
+import dev.rotcal.io.ByteSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

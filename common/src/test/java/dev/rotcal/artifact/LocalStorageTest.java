@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.rotcal.io.ByteSource;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -13,6 +14,7 @@ import java.io.InputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
@@ -85,11 +87,11 @@ class LocalStorageTest {
         write(file, "0123456789");
         try (ByteSource source = storage.openByteSource(file)) {
             byte[] buffer = new byte[6];
-            source.readFully(3, buffer, 1, 4);
+            source.readFully(3, ByteBuffer.wrap(buffer, 1, 4));
             assertThat(new String(buffer, 1, 4, StandardCharsets.UTF_8)).as("bytes 3..6 land at the offset")
                     .isEqualTo("3456");
             assertThat(source.size()).isEqualTo(10);
-            assertThatThrownBy(() -> source.readFully(8, buffer, 0, 4)).as("reading past the end is an EOF")
+            assertThatThrownBy(() -> source.readFully(8, ByteBuffer.wrap(buffer, 0, 4))).as("reading past the end is an EOF")
                     .isInstanceOf(EOFException.class);
         }
     }

@@ -1,17 +1,19 @@
 package dev.rotcal.jobs.io;
 
 import static dev.rotcal.Checks.checkArgument;
+import static dev.rotcal.Checks.checkState;
 
-import dev.rotcal.artifact.ByteSource;
 import dev.rotcal.artifact.SecretRedactor;
 import dev.rotcal.artifact.Storage;
 import dev.rotcal.artifact.StorageEntry;
+import dev.rotcal.io.ByteSource;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -280,18 +282,26 @@ public final class HadoopStorage implements Storage {
         }
 
         @Override
+        public String location() {
+            return uri;
+        }
+
+        @Override
         public long size() {
             return size;
         }
 
         @Override
-        public void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
+        public void readFully(long position, ByteBuffer dst) throws IOException {
+            checkState(dst.hasArray(), "rotcal passes heap buffers to ByteSource.readFully");
+            int length = dst.remaining();
             if (position + length > size) {
                 throw new EOFException("Cannot read " + length + " bytes at offset " + position + " of " + uri
                         + ": the file ends at " + size + " bytes");
             }
             try {
-                in.readFully(position, buffer, offset, length);
+                in.readFully(position, dst.array(), dst.arrayOffset() + dst.position(), length);
+                dst.position(dst.limit());
             } catch (IOException | RuntimeException e) {
                 throw StorageFailures.translate("read", uri, e, secrets());
             }

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.rotcal.artifact.ByteSource;
 import dev.rotcal.artifact.Sha256;
 import dev.rotcal.artifact.Storage;
 import dev.rotcal.artifact.StorageEntry;
+import dev.rotcal.io.ByteSource;
 import dev.rotcal.jobs.testing.S3ProxyServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.util.Arrays;
@@ -91,11 +92,11 @@ class HadoopStorageS3Test {
         }
         try (ByteSource source = storage.openByteSource(uri)) {
             byte[] slice = new byte[1000];
-            source.readFully(2_000_000, slice, 0, slice.length);
+            source.readFully(2_000_000, ByteBuffer.wrap(slice));
             assertThat(slice).as("a ranged read returns exactly those bytes")
                     .isEqualTo(Arrays.copyOfRange(blob, 2_000_000, 2_001_000));
             assertThat(source.size()).isEqualTo(blob.length);
-            assertThatThrownBy(() -> source.readFully(blob.length - 10, slice, 0, 20)).as("past the end")
+            assertThatThrownBy(() -> source.readFully(blob.length - 10, ByteBuffer.wrap(slice, 0, 20))).as("past the end")
                     .isInstanceOf(EOFException.class);
         }
         try (InputStream in = storage.open(uri)) {
