@@ -145,6 +145,13 @@ public final class Checkpoint implements Closeable {
         return shard.readFloats(tensor);
     }
 
+    /** Reads selected rows of a 2-D float tensor, (rowIds.length, cols) row-major; see {@link SafetensorsFile#readRows}. */
+    public float[] readRows(String tensor, int[] rowIds) {
+        SafetensorsFile shard = shard(shardOf(tensor));
+        infoIn(shard, tensor);
+        return shard.readRows(tensor, rowIds);
+    }
+
     /** Reads the named tensors, shard by shard; the result is sorted by name. */
     public Map<String, Tensor> read(Collection<String> tensors) {
         Map<String, List<String>> byShard = new LinkedHashMap<>();

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * Reads tensors from one safetensors file without loading the file: the header is parsed and validated on
@@ -123,6 +124,48 @@ public final class SafetensorsFile implements Closeable {
         check(!names.isEmpty(), "Cannot read tensors with prefix %s from %s: no tensor name starts with it",
                 prefix, location());
         return read(names);
+    }
+
+    /**
+     * Reads selected rows of a 2-D F32/F16/BF16 tensor (e.g. the embedding rows of a block's token ids)
+     * without reading the rest: one positional read per distinct row.
+     *
+     * @param rowIds (n) row indices, repeats allowed, each in [0, shape[0])
+     * @return (n, shape[1]) row-major
+     */
+    public float[] readRows(String name, int[] rowIds) {
+        TensorInfo info = info(name);
+        check(info.dtype().isFloating() && info.shape().size() == 2, "Cannot read rows of tensor %s from %s: "
+                + "need a 2-D float tensor, it is %s %s", name, location(), info.dtype(), info.shape());
+        long nRows = info.shape().get(0);
+        int cols = Math.toIntExact(info.shape().get(1));
+        int elementSize = info.dtype().byteSize();
+        int rowBytes = Math.multiplyExact(cols, elementSize);
+        float[] out = new float[Math.multiplyExact(rowIds.length, cols)];    // (n, cols)
+        float[] row = new float[cols];
+        ByteBuffer buffer = ByteBuffer.allocate(rowBytes);
+        int[] order = IntStream.range(0, rowIds.length).boxed()
+                .sorted(Comparator.comparingInt(i -> rowIds[i])).mapToInt(Integer::intValue).toArray();
+        int loaded = -1;
+        try {
+            for (int i : order) {
+                int id = rowIds[i];
+                check(id >= 0 && id < nRows, "Cannot read row %d of tensor %s from %s: it has %d rows (token id"
+                        + " beyond the vocabulary?)", id, name, location(), nRows);
+                if (id != loaded) {   // rows come sorted, so each distinct row is read once
+                    buffer.clear();
+                    source.readFully(header.dataStart() + info.begin() + (long) id * rowBytes, buffer);
+                    buffer.flip();
+                    TensorEncoding.decode(buffer, info.dtype(), row, 0, cols);
+                    loaded = id;
+                }
+                System.arraycopy(row, 0, out, i * cols, cols);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(String.format("Cannot read rows of tensor %s from %s: %s", name,
+                    location(), e), e);
+        }
+        return out;
     }
 
     private Object readValues(TensorInfo info) {
