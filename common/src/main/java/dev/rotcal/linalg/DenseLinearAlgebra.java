@@ -26,8 +26,8 @@ public final class DenseLinearAlgebra {
     public record SymmetricEigen(double[] values, double[] vectors) {
     }
 
-    /** A = Q·R (Householder): q (d, d) row-major orthogonal, rDiagonal (d) the diagonal of the triangular R. */
-    public record Qr(double[] q, double[] rDiagonal) {
+    /** A = Q·R (Householder): q (d, d) row-major orthogonal, r (d, d) row-major upper triangular. */
+    public record Qr(double[] q, double[] r) {
     }
 
     private DenseLinearAlgebra() {
@@ -203,13 +203,15 @@ public final class DenseLinearAlgebra {
         transposeInPlace(q, d); // column-major a
         double[] tau = new double[d];
         checkInfo(openblas.LAPACKE_dgeqrf(openblas.LAPACK_COL_MAJOR, d, d, q, d, tau), "LAPACKE_dgeqrf", d);
-        double[] rDiagonal = new double[d];
-        for (int i = 0; i < d; i++) {
-            rDiagonal[i] = q[i * d + i]; // R sits on and above the diagonal
+        double[] r = new double[q.length]; // (d, d) row-major; R sits on and above the diagonal
+        for (int j = 0; j < d; j++) {
+            for (int i = 0; i <= j; i++) {
+                r[i * d + j] = q[j * d + i];
+            }
         }
         checkInfo(openblas.LAPACKE_dorgqr(openblas.LAPACK_COL_MAJOR, d, d, d, q, d, tau), "LAPACKE_dorgqr", d);
         transposeInPlace(q, d); // back to row-major
-        return new Qr(q, rDiagonal);
+        return new Qr(q, r);
     }
 
     /** Transposes a square (d, d) matrix in place. */

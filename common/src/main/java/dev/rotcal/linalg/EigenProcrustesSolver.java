@@ -1,5 +1,6 @@
 package dev.rotcal.linalg;
 
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,36 +18,44 @@ import org.slf4j.LoggerFactory;
  * dgesdd; a second runs only if K was large.
  *
  * <p>Limit. The first-order step needs ‖K‖ ≈ ε·κ(C)² to be small: κ(C) up to about 1e7 in double, 1e3 in
- * float. Beyond that the refinement is skipped with a WARN and R is accurate only in C's dominant
- * directions (its Procrustes objective is still within ~1e-5 of the optimum). A DFRot-shaped C, with
- * α-weighted massive rows, has κ ≈ 1e7–1e8 (ProcrustesBenchmark prints it): it is on that edge.
+ * float. A DFRot-shaped C, with α-weighted massive rows, has κ ≈ 1e6–1e8 (ProcrustesBenchmark prints it):
+ * on that edge. Beyond it the solver, by default, hands C to {@link SvdProcrustesSolver} (dgesdd) and logs
+ * it at INFO; without the fallback it returns U₀·Vᵀ with a WARN, accurate only in C's dominant directions
+ * (the Procrustes objective is still within ~1e-5 of its optimum).
  *
  * <p>Near-zero eigenvalues. An eigenvalue below d·ε·λ_max is indistinguishable from zero: its σ_j and u_j
- * are rounding noise, and if C is rank-deficient the minimizer is not unique on C's null space. Such
- * directions are not divided by σ_j; their column of U starts as v_j (R acts as the identity there, as far
- * as orthogonality to the determined directions allows). U is then orthonormalized by QR with its columns
- * ordered by decreasing σ: the best-determined directions keep their u_j, the null directions become the
- * orthogonal complement; the refinement leaves pairs of null directions alone (Y_ii + Y_jj ≈ 0).
+ * are rounding noise. If C·v_j is rounding noise as well, C is rank-deficient and the minimizer is not
+ * unique on its null space: such a column of U starts as v_j (R acts as the identity there, as far as
+ * orthogonality to the determined directions allows), U is orthonormalized by QR with its columns ordered
+ * by decreasing σ (the best-determined directions keep their u_j, the null ones become the orthogonal
+ * complement), and the refinement leaves pairs of null directions alone (Y_ii + Y_jj ≈ 0). If C·v_j is
+ * not noise, C is only too ill-conditioned for this method: see the limit below.
  */
 public final class EigenProcrustesSolver implements ProcrustesSolver {
     private static final Logger LOG = LoggerFactory.getLogger(EigenProcrustesSolver.class);
 
-    /** After a step with ‖K‖_max below this, the remaining error (~‖K‖²) is at rounding level. */
-    private static final double REFINED = 1e-5;
+    /** Y's residuals up to CERTIFICATE·d·ε·σ_max count as rounding (what dgesdd's own U, V leave). */
+    private static final double CERTIFICATE = 4;
     /** Above this ‖K‖_max the first-order step is not trusted (its error ~‖K‖² would not shrink). */
     private static final double TRUSTED = 0.05;
-    private static final int MAX_REFINEMENTS = 3;
+    private static final int MAX_REFINEMENTS = 4;
 
     private final Precision precision;
+    private final boolean svdFallback;
 
-    /** The eigendecomposition in double (dsyevd). */
+    /** dsyevd in double, falling back to dgesdd when C is too ill-conditioned for the normal equations. */
     public EigenProcrustesSolver() {
-        this(Precision.DOUBLE);
+        this(Precision.DOUBLE, true);
     }
 
-    /** The eigendecomposition in the given precision: DOUBLE (dsyevd) or FLOAT (ssyevd on a float CᵀC). */
-    public EigenProcrustesSolver(Precision precision) {
+    /**
+     * @param precision   DOUBLE (dsyevd) or FLOAT (ssyevd on a float CᵀC)
+     * @param svdFallback solve with dgesdd when the refinement cannot reach double accuracy; false returns the
+     *                    eigen answer anyway (with a WARN), e.g. to measure it
+     */
+    public EigenProcrustesSolver(Precision precision, boolean svdFallback) {
         this.precision = precision;
+        this.svdFallback = svdFallback;
     }
 
     @Override
@@ -71,33 +80,65 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
 
         double[] w = new double[x.length]; // (d, d) W = C·V: column j is σ_j·u_j
         DenseLinearAlgebra.gemm(false, false, d, d, d, 1.0, x, v, 0.0, w);
+        // λ_j ≤ d·ε·λ_max: the normal equations cannot resolve v_j (C is rank-deficient there, or only too
+        // ill-conditioned for this method: the certificate below tells them apart)
         double cutoff = d * precision.epsilon() * Math.max(lambda[0], 0.0);
         int rank = 0;
         while (rank < d && lambda[rank] > cutoff) {
             rank++;
         }
-        double[] u = initialLeftFactor(w, v, lambda, rank, d);
-        int nullDirections = 0;
-        for (int step = 1; step <= MAX_REFINEMENTS; step++) {
-            Refinement refinement = refinement(u, w, d);
-            nullDirections = refinement.nullDirections();
-            if (refinement.size() > TRUSTED) {
-                // the first-order model does not hold: applying it would make U worse, not better
-                LOG.warn("Eigen Procrustes (d = {}, {}): C is too ill-conditioned for the normal equations "
-                        + "({} of {} eigenvalues of CᵀC at rounding level, correction ‖K‖_max = {}); R is "
-                        + "accurate only in C's dominant directions: use SvdProcrustesSolver(DOUBLE) or "
-                        + "NewtonSchulzProcrustesSolver", d, precision, d - rank, d, refinement.size());
-                return rotation(u, v, d);
-            }
-            apply(refinement, u, d);
-            if (refinement.size() <= REFINED) {
+        DenseLinearAlgebra.Qr start = initialLeftFactor(w, v, lambda, rank, d);
+        double[] u = start.q(); // (d, d) U₀, orthogonal
+        double[] y = firstCrossProduct(start.r(), u, w, lambda, rank, d); // (d, d) U₀ᵀ·W
+        // certificate: U = polar(W) iff Y = Uᵀ·W is symmetric positive semidefinite, here to rounding of σ_max
+        double tolerance = CERTIFICATE * d * Precision.DOUBLE.epsilon() * Math.sqrt(Math.max(lambda[0], 0.0));
+        for (int step = 0; ; step++) {
+            Refinement refinement = refinement(y, d);
+            if (refinement.maxSkew() <= tolerance && refinement.minDiagonal() >= -tolerance) {
+                LOG.debug("Eigen Procrustes (d = {}): certified after {} refinement steps", d, step);
                 break;
             }
+            if (step == MAX_REFINEMENTS || refinement.size() > TRUSTED) {
+                // the first-order model does not hold or does not converge: U cannot be certified
+                return tooIllConditioned(c, u, v, d, String.format(Locale.ROOT, "%d of %d eigenvalues of CᵀC "
+                        + "at rounding level; after %d refinement steps ‖K‖_max = %.1e", d - rank, d, step,
+                        refinement.size()));
+            }
+            apply(refinement, u, d);
+            DenseLinearAlgebra.gemm(true, false, d, d, d, 1.0, u, w, 0.0, y); // Y = Uᵀ·W
         }
-        if (nullDirections > 0) {
-            LOG.warn("Eigen Procrustes (d = {}): C is rank-deficient (rank {}); R on its null space is one of "
-                    + "many minimizers", d, d - nullDirections);
+        int nullity = nullity(w, rank, Math.sqrt(Math.max(lambda[0], 0.0)), d);
+        if (nullity > 0) {
+            LOG.warn("Eigen Procrustes (d = {}): C is rank-deficient (numerical rank ≈ {}); R on its null space is one of "
+                    + "many minimizers", d, d - nullity);
         }
+        return rotation(u, v, d);
+    }
+
+    /** How many columns of W = C·V past {@code rank} are rounding noise (‖w_j‖ ≤ d·ε·σ_max). @param w (d, d) */
+    private static int nullity(double[] w, int rank, double sigmaMax, int d) {
+        double noise = d * Precision.DOUBLE.epsilon() * sigmaMax;
+        int nullity = 0;
+        for (int j = rank; j < d; j++) {
+            double norm = 0;
+            for (int i = 0; i < d; i++) {
+                norm += w[i * d + j] * w[i * d + j];
+            }
+            nullity += Math.sqrt(norm) <= noise ? 1 : 0;
+        }
+        return nullity;
+    }
+
+    /** dgesdd's answer (with the fallback), else U·Vᵀ with a WARN. */
+    private double[] tooIllConditioned(double[] c, double[] u, double[] v, int d, String why) {
+        if (svdFallback) {
+            LOG.info("Eigen Procrustes (d = {}, {}): C is too ill-conditioned for the normal equations ({}); "
+                    + "solving with dgesdd", d, precision, why);
+            return new SvdProcrustesSolver(Precision.DOUBLE).solve(c, d);
+        }
+        LOG.warn("Eigen Procrustes (d = {}, {}): C is too ill-conditioned for the normal equations ({}); R is "
+                + "accurate only in C's dominant directions: use SvdProcrustesSolver(DOUBLE) or "
+                + "NewtonSchulzProcrustesSolver", d, precision, why);
         return rotation(u, v, d);
     }
 
@@ -114,9 +155,10 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
      *
      * @param w (d, d) C·V, @param v (d, d) V, @param lambda (d) decreasing eigenvalues of CᵀC, the first
      *     {@code rank} above the cutoff
-     * @return (d, d) row-major orthogonal
+     * @return U₀ (d, d) and T (d, d), both row-major
      */
-    private static double[] initialLeftFactor(double[] w, double[] v, double[] lambda, int rank, int d) {
+    private static DenseLinearAlgebra.Qr initialLeftFactor(double[] w, double[] v, double[] lambda, int rank,
+                                                           int d) {
         double[] u = w.clone(); // (d, d)
         for (int j = 0; j < d; j++) {
             if (j < rank) {
@@ -130,35 +172,67 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
                 }
             }
         }
-        return Orthonormalization.reorthonormalize(u, d);
-    }
-
-    /** A skew-symmetric correction K (d, d) row-major, its size ‖K‖_max, and how many σ_j were at rounding level. */
-    private record Refinement(double[] k, double size, int nullDirections) {
+        return Orthonormalization.positiveQr(u, d);
     }
 
     /**
-     * The first-order correction towards U = polar(W): Y = Uᵀ·W, K_ij = (Y_ij − Y_ji) / (Y_ii + Y_jj); pairs
-     * whose Y_ii + Y_jj is at rounding level (two null directions) get no correction.
+     * Y = U₀ᵀ·W without a GEMM where possible: for a determined column, w_j/σ_j = U₀·t_j, so
+     * U₀ᵀ·w_j = σ_j·t_j (T is upper triangular); only the columns that started as v_j need U₀ᵀ·w_j.
      *
-     * @param u (d, d) orthogonal; @param w (d, d) C·V
+     * @param t (d, d) the QR's triangle, @param u (d, d) U₀, @param w (d, d) C·V
+     * @return (d, d) row-major
      */
-    private static Refinement refinement(double[] u, double[] w, int d) {
-        double[] y = new double[u.length]; // (d, d) Uᵀ·W, symmetric when U = polar(W)
-        DenseLinearAlgebra.gemm(true, false, d, d, d, 1.0, u, w, 0.0, y);
+    private static double[] firstCrossProduct(double[] t, double[] u, double[] w, double[] lambda, int rank,
+                                              int d) {
+        double[] y = new double[t.length]; // (d, d)
+        for (int j = 0; j < rank; j++) {
+            double sigma = Math.sqrt(lambda[j]);
+            for (int i = 0; i <= j; i++) {
+                y[i * d + j] = t[i * d + j] * sigma;
+            }
+        }
+        int rest = d - rank;
+        if (rest > 0) {
+            double[] wRest = new double[d * rest]; // (d, rest) columns rank.. of W
+            for (int i = 0; i < d; i++) {
+                System.arraycopy(w, i * d + rank, wRest, i * rest, rest);
+            }
+            double[] yRest = new double[d * rest]; // (d, rest) U₀ᵀ·W[:, rank..]
+            DenseLinearAlgebra.gemm(true, false, d, rest, d, 1.0, u, wRest, 0.0, yRest);
+            for (int i = 0; i < d; i++) {
+                System.arraycopy(yRest, i * rest, y, i * d + rank, rest);
+            }
+        }
+        return y;
+    }
+
+    /**
+     * A skew-symmetric correction K (d, d) row-major and its size ‖K‖_max; the residuals of Y it was computed
+     * from: max |Y_ij − Y_ji| and min Y_ii.
+     */
+    private record Refinement(double[] k, double size, double maxSkew, double minDiagonal) {
+    }
+
+    /**
+     * The first-order correction towards U = polar(W): K_ij = (Y_ij − Y_ji) / (Y_ii + Y_jj) with Y = Uᵀ·W;
+     * pairs whose Y_ii + Y_jj is at rounding level (two null directions) get no correction.
+     *
+     * @param y (d, d) Uᵀ·W, symmetric when U = polar(W)
+     */
+    private static Refinement refinement(double[] y, int d) {
         double scale = 0;
         for (int i = 0; i < d; i++) {
             scale = Math.max(scale, Math.abs(y[i * d + i]));
         }
         double negligible = d * Precision.DOUBLE.epsilon() * scale;
-        int nullDirections = 0;
-        for (int i = 0; i < d; i++) {
-            nullDirections += y[i * d + i] <= negligible / 2 ? 1 : 0;
-        }
-        double[] k = new double[u.length]; // (d, d) skew-symmetric
+        double[] k = new double[y.length]; // (d, d) skew-symmetric
         double size = 0;
+        double maxSkew = 0;
+        double minDiagonal = Double.POSITIVE_INFINITY;
         for (int i = 0; i < d; i++) {
+            minDiagonal = Math.min(minDiagonal, y[i * d + i]);
             for (int j = i + 1; j < d; j++) {
+                maxSkew = Math.max(maxSkew, Math.abs(y[i * d + j] - y[j * d + i]));
                 double denominator = y[i * d + i] + y[j * d + j];
                 if (denominator > negligible) {
                     double kij = (y[i * d + j] - y[j * d + i]) / denominator;
@@ -168,7 +242,7 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
                 }
             }
         }
-        return new Refinement(k, size, nullDirections);
+        return new Refinement(k, size, maxSkew, minDiagonal);
     }
 
     /** U ← U·(I + K + K²/2), orthogonal up to ‖K‖⁴/4 when U is. @param u (d, d), updated */
@@ -184,6 +258,7 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
 
     @Override
     public String name() {
-        return precision == Precision.DOUBLE ? "eigen-dsyevd" : "eigen-ssyevd";
+        return (precision == Precision.DOUBLE ? "eigen-dsyevd" : "eigen-ssyevd")
+                + (svdFallback ? "/dgesdd-fallback" : "");
     }
 }

@@ -62,7 +62,7 @@ public final class NewtonSchulzProcrustesSolver implements ProcrustesSolver {
         LOG.warn("Newton–Schulz polar iteration did not converge (d = {}, {} steps, ‖XᵀX − I‖_max = {}): "
                 + "C is rank-deficient or too ill-conditioned; falling back to the eigen solver", d,
                 result.iterations(), result.deviation());
-        return new EigenProcrustesSolver(Precision.DOUBLE).solve(c, d);
+        return new EigenProcrustesSolver().solve(c, d);
     }
 
     /** The polar iteration itself, without fallback. */

@@ -18,23 +18,27 @@ public final class Orthonormalization {
      * @return (d, d) row-major orthogonal
      */
     public static double[] reorthonormalize(double[] r, int d) {
-        DenseLinearAlgebra.Qr qr = DenseLinearAlgebra.qr(r, d);
-        return signFixed(qr, d);
+        return positiveQr(r, d).q();
     }
 
     /**
-     * Q·diag(sign(diag(T))) for a QR factorization A = Q·T, so that A = Q'·T' with diag(T') ≥ 0 (a zero
-     * diagonal entry counts as positive). This makes Q unique for a nonsingular A.
+     * A = Q·T with diag(T) ≥ 0: LAPACK's Householder QR, then column j of Q and row j of T negated where
+     * T_jj &lt; 0. This makes the factorization unique for a nonsingular A.
+     *
+     * @param a (d, d) row-major, not modified
      */
-    static double[] signFixed(DenseLinearAlgebra.Qr qr, int d) {
+    static DenseLinearAlgebra.Qr positiveQr(double[] a, int d) {
+        DenseLinearAlgebra.Qr qr = DenseLinearAlgebra.qr(a, d);
         double[] q = qr.q(); // (d, d) row-major
+        double[] t = qr.r(); // (d, d) row-major upper triangular
         for (int j = 0; j < d; j++) {
-            if (qr.rDiagonal()[j] < 0) {
+            if (t[j * d + j] < 0) {
                 for (int i = 0; i < d; i++) {
                     q[i * d + j] = -q[i * d + j];
+                    t[j * d + i] = -t[j * d + i];
                 }
             }
         }
-        return q;
+        return qr;
     }
 }

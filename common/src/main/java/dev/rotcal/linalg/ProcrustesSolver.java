@@ -28,6 +28,6 @@ public interface ProcrustesSolver {
      * faster.
      */
     static ProcrustesSolver defaultSolver() {
-        return new EigenProcrustesSolver(Precision.DOUBLE);
+        return new EigenProcrustesSolver();
     }
 }

@@ -32,7 +32,7 @@ public final class RandomOrthogonal {
         for (int i = 0; i < g.length; i++) {
             g[i] = random.nextGaussian();
         }
-        return Orthonormalization.signFixed(DenseLinearAlgebra.qr(g, d), d);
+        return Orthonormalization.reorthonormalize(g, d);
     }
 
     /**

@@ -30,6 +30,18 @@ class OrthonormalizationTest {
     }
 
     @Test
+    void positiveQrKeepsTheFactorizationAndMakesTheDiagonalPositive() {
+        int d = 32;
+        double[] a = ProcrustesProblems.gaussian(d, d, RandomOrthogonal.seededRandom(15));
+        DenseLinearAlgebra.Qr qr = Orthonormalization.positiveQr(a, d);
+        for (int i = 0; i < d; i++) {
+            assertThat(qr.r()[i * d + i]).as("T[%d][%d] after the sign fix", i, i).isPositive();
+        }
+        assertThat(MatrixNorms.maxAbsDifference(PlainLinearAlgebra.multiply(false, false, d, d, d, qr.q(), qr.r()), a))
+                .as("flipping column j of Q together with row j of T keeps Q·T = A").isLessThan(1e-12);
+    }
+
+    @Test
     void matchesPlainGramSchmidt() {
         int d = 24;
         double[] a = ProcrustesProblems.gaussian(d, d, RandomOrthogonal.seededRandom(14));
