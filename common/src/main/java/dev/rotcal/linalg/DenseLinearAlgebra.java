@@ -22,7 +22,10 @@ public final class DenseLinearAlgebra {
     public record Svd(double[] u, double[] singularValues, double[] vt) {
     }
 
-    /** S = V·diag(λ)·Vᵀ: values (d) ascending, vectors (d, d) row-major with column j the unit eigenvector of values[j]. */
+    /**
+     * S = V·diag(λ)·Vᵀ: values (d) ascending, vectors (d, d) row-major with column j the unit eigenvector of
+     * values[j].
+     */
     public record SymmetricEigen(double[] values, double[] vectors) {
     }
 
@@ -160,6 +163,22 @@ public final class DenseLinearAlgebra {
         // aᵀ = U'·Σ·V'ᵀ  ⇒  a = V'·Σ·U'ᵀ, so U = V' and Vᵀ = U'ᵀ. Read row-major, the column-major
         // buffer of V'ᵀ is V' = U and the column-major buffer of U' is U'ᵀ = Vᵀ: no copy needed.
         return new Svd(vtCol, s, uCol);
+    }
+
+    /**
+     * The singular values (d), descending, of a square matrix: dgesdd with job 'N' (no vectors, about a third
+     * of the full SVD's cost); the input is not modified.
+     *
+     * @param a (d, d) row-major
+     */
+    public static double[] singularValues(double[] a, int d) {
+        checkSquare(a, d, "take the singular values of");
+        double[] work = a.clone(); // aᵀ in column-major view: same singular values
+        double[] s = new double[d];
+        double[] unused = new double[1];
+        checkInfo(openblas.LAPACKE_dgesdd(openblas.LAPACK_COL_MAJOR, (byte) 'N', d, d, work, d, s, unused, 1,
+                unused, 1), "LAPACKE_dgesdd", d);
+        return s;
     }
 
     /**

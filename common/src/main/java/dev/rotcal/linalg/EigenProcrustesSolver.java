@@ -8,20 +8,19 @@ import org.slf4j.LoggerFactory;
  * Procrustes through the symmetric eigendecomposition CᵀC = V·Λ·Vᵀ (LAPACK dsyevd or ssyevd): with
  * Λ = Σ², the left singular vectors are u_j = C·v_j / σ_j, and R = U·Vᵀ = C·V·Λ^{-1/2}·Vᵀ.
  *
- * <p>A symmetric eigensolver is several times faster than an SVD. Used naively it is less accurate:
- * forming CᵀC squares the condition number, so U = C·V·Λ^{-1/2} is off by about ε·κ(C)² (1e-6 at
- * κ = 1e5 in double). A refinement step removes that. For ANY orthogonal V, polar(C) = polar(W)·Vᵀ with
- * W = C·V, so only U = polar(W) must be accurate, and V merely makes W's columns nearly orthogonal. If U
- * is orthogonal, polar(W) = U·polar(Y) with Y = Uᵀ·W, and Y is symmetric exactly when U = polar(W).
- * To first order polar(Y) = I + K with K skew, K_ij = (Y_ij − Y_ji) / (Y_ii + Y_jj); the step applies
- * U ← U·(I + K + K²/2), which is orthogonal up to ‖K‖⁴/4. One step brings the error to about ε·κ(C), as
- * dgesdd; a second runs only if K was large.
+ * <p>Refinement. Forming CᵀC squares the condition number, so U₀ = C·V·Λ^{-1/2} is off by about ε·κ(C)².
+ * But for ANY orthogonal V, polar(C) = polar(W)·Vᵀ with W = C·V, which is formed from C itself: only
+ * U = polar(W) must be accurate. For orthogonal U, polar(W) = U·polar(Y) with Y = Uᵀ·W, and U = polar(W)
+ * exactly when Y is symmetric positive semidefinite. To first order polar(Y) = I + K, K skew with
+ * K_ij = (Y_ij − Y_ji) / (Y_ii + Y_jj); a step applies U ← U·(I + K + K²/2), orthogonal up to ‖K‖⁴/4.
+ * Steps repeat until Y is symmetric PSD to d·ε·σ_max, the rounding a backward-stable SVD leaves: that
+ * certifies R to about ε·κ(C), dgesdd's accuracy. Usually one step (Y₀ comes free from U₀'s QR).
  *
  * <p>Limit. The first-order step needs ‖K‖ ≈ ε·κ(C)² to be small: κ(C) up to about 1e7 in double, 1e3 in
- * float. A DFRot-shaped C, with α-weighted massive rows, has κ ≈ 1e6–1e8 (ProcrustesBenchmark prints it):
- * on that edge. Beyond it the solver, by default, hands C to {@link SvdProcrustesSolver} (dgesdd) and logs
- * it at INFO; without the fallback it returns U₀·Vᵀ with a WARN, accurate only in C's dominant directions
- * (the Procrustes objective is still within ~1e-5 of its optimum).
+ * float. A DFRot-shaped C, with α-weighted massive rows, has κ ≈ 1e6–1e9 (ProcrustesBenchmark prints it):
+ * on that edge. When the certificate fails, the solver by default hands C to {@link SvdProcrustesSolver}
+ * (dgesdd) and logs it at INFO; without the fallback it returns its uncertified R with a WARN, accurate
+ * only in C's dominant directions (the Procrustes objective is still within ~1e-5 of its optimum).
  *
  * <p>Near-zero eigenvalues. An eigenvalue below d·ε·λ_max is indistinguishable from zero: its σ_j and u_j
  * are rounding noise. If C·v_j is rounding noise as well, C is rank-deficient and the minimizer is not
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * orthogonality to the determined directions allows), U is orthonormalized by QR with its columns ordered
  * by decreasing σ (the best-determined directions keep their u_j, the null ones become the orthogonal
  * complement), and the refinement leaves pairs of null directions alone (Y_ii + Y_jj ≈ 0). If C·v_j is
- * not noise, C is only too ill-conditioned for this method: see the limit below.
+ * not noise, C is only too ill-conditioned for this method and the certificate fails.
  */
 public final class EigenProcrustesSolver implements ProcrustesSolver {
     private static final Logger LOG = LoggerFactory.getLogger(EigenProcrustesSolver.class);
@@ -105,17 +104,21 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
                         refinement.size()));
             }
             apply(refinement, u, d);
+            if (refinement.size() > 1e-3) {
+                // ‖K‖⁴/4 is above rounding, and the certificate needs U orthogonal
+                u = Orthonormalization.reorthonormalize(u, d);
+            }
             DenseLinearAlgebra.gemm(true, false, d, d, d, 1.0, u, w, 0.0, y); // Y = Uᵀ·W
         }
         int nullity = nullity(w, rank, Math.sqrt(Math.max(lambda[0], 0.0)), d);
         if (nullity > 0) {
-            LOG.warn("Eigen Procrustes (d = {}): C is rank-deficient (numerical rank ≈ {}); R on its null space is one of "
-                    + "many minimizers", d, d - nullity);
+            LOG.warn("Eigen Procrustes (d = {}): C is rank-deficient (numerical rank ≈ {}); R on its null space "
+                    + "is one of many minimizers", d, d - nullity);
         }
         return rotation(u, v, d);
     }
 
-    /** How many columns of W = C·V past {@code rank} are rounding noise (‖w_j‖ ≤ d·ε·σ_max). @param w (d, d) */
+    /** How many columns of W (d, d) = C·V past {@code rank} are rounding noise (‖w_j‖ ≤ d·ε·σ_max). */
     private static int nullity(double[] w, int rank, double sigmaMax, int d) {
         double noise = d * Precision.DOUBLE.epsilon() * sigmaMax;
         int nullity = 0;

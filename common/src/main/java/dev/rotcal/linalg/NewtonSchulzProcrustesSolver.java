@@ -18,10 +18,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Scaled start: X₀ = C / sqrt(‖CᵀC‖_F), a guaranteed upper bound on σ_max (all σ ≤ 1, which the
  * cubics need), and ℓ₀ from a Cholesky-based inverse iteration on X₀ᵀX₀ (an overestimate of σ_min costs a
- * few extra steps, nothing else). Stop: once ‖XᵀX − I‖_max ≤ 1e-7 one more Newton–Schulz step squares
- * the error, then a QR re-orthonormalizes. If X₀ᵀX₀ is not numerically positive definite (C rank-deficient
- * or κ(C) &gt; ~1e8) or the iteration does not converge, the solver falls back to
- * {@link EigenProcrustesSolver}, which handles null spaces.
+ * few extra steps, nothing else); when X₀ᵀX₀ is not numerically positive definite (κ(C) &gt; ~1e8, or C
+ * rank-deficient) ℓ₀ = 1e-8. Stop: once ‖XᵀX − I‖_max ≤ 1e-7 one more Newton–Schulz step squares the
+ * error, then a QR re-orthonormalizes. The iteration works on C itself, so it is as accurate as dgesdd
+ * (about ε·κ(C)) however ill-conditioned C is. Zero singular values never converge: after maxIterations
+ * the solver falls back to {@link EigenProcrustesSolver}, which completes null spaces.
  *
  * <p>Each step costs one dsyrk and one dgemm (3·d³ flops); it needs about log₂.₆(κ) + 4 steps. GEMMs
  * scale with cores better than LAPACK's eigensolvers, so this solver gains on wide drivers.
@@ -35,13 +36,16 @@ public final class NewtonSchulzProcrustesSolver implements ProcrustesSolver {
     private static final double MIN_LOWER_BOUND = 1e-8;
     private static final int INVERSE_ITERATIONS = 20;
 
-    /** How the iteration ended: r (d, d) row-major re-orthonormalized; deviation = ‖XᵀX − I‖_max before the last step. */
+    /**
+     * How the iteration ended: r (d, d) row-major, re-orthonormalized; deviation = ‖XᵀX − I‖_max before the
+     * last step.
+     */
     public record Result(double[] r, int iterations, double deviation, boolean converged) {
     }
 
     private final int maxIterations;
 
-    /** At most 60 steps (κ up to ~1e8 needs about 25). */
+    /** At most 60 steps (κ = 1e8 needs about 25, κ = 1e12 about 40). */
     public NewtonSchulzProcrustesSolver() {
         this(60);
     }
@@ -73,11 +77,8 @@ public final class NewtonSchulzProcrustesSolver implements ProcrustesSolver {
         double bound = MatrixNorms.frobenius(g) * (1 + 1e-12);
         scale(x, 1.0 / Math.sqrt(bound));
         scale(g, 1.0 / bound);
-        Optional<Double> lowerBound = estimateSmallestSingularValue(g, d);
-        if (lowerBound.isEmpty()) {
-            return new Result(Orthonormalization.reorthonormalize(x, d), 0, Orthogonality.maxDeviationOfGram(g, d), false);
-        }
-        double lower = lowerBound.get();
+        // XᵀX not numerically positive definite: κ(C) > ~1e8 or C rank-deficient; assume the floor
+        double lower = estimateSmallestSingularValue(g, d).orElse(MIN_LOWER_BOUND);
 
         double[] p = new double[x.length]; // (d, d) a·I + b·XᵀX
         double[] next = new double[x.length]; // (d, d)

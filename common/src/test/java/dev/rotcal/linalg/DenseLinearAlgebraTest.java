@@ -65,6 +65,17 @@ class DenseLinearAlgebraTest {
         }
     }
 
+    @Test
+    void singularValuesAloneMatchTheFullSvd() {
+        double[] a = ProcrustesProblems.gaussian(D, D, RandomOrthogonal.seededRandom(9));
+        double[] full = DenseLinearAlgebra.svd(a, D, Precision.DOUBLE).singularValues();
+        double[] values = DenseLinearAlgebra.singularValues(a, D);
+        for (int j = 0; j < D; j++) {
+            assertThat(values[j]).as("σ_%d without vectors", j)
+                    .isCloseTo(full[j], org.assertj.core.data.Offset.offset(1e-12 * full[0]));
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Precision.class)
     void symmetricEigenDiagonalizesWithEigenvectorColumns(Precision precision) {
