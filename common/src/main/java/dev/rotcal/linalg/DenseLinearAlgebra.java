@@ -153,8 +153,14 @@ public final class DenseLinearAlgebra {
             float[] sf = new float[n];
             float[] uf = new float[n * n];
             float[] vtf = new float[n * n];
-            info = openblas.LAPACKE_sgesdd(openblas.LAPACK_COL_MAJOR, (byte) 'S', n, n, work, n, sf, uf, n,
-                    vtf, n);
+            int[] iwork = new int[Math.multiplyExact(8, n)];
+            float[] query = new float[1];
+            checkInfo(openblas.LAPACKE_sgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'S', n, n, work, n, sf, uf, n,
+                    vtf, n, query, -1, iwork), "LAPACKE_sgesdd (workspace query)", d);
+            // minimum for JOBZ = 'S', M = N: 4·n² + 7·n
+            int lwork = floatWorkspace(query[0], 4L * n * n + 7L * n, "sgesdd", d);
+            info = openblas.LAPACKE_sgesdd_work(openblas.LAPACK_COL_MAJOR, (byte) 'S', n, n, work, n, sf, uf, n,
+                    vtf, n, new float[lwork], lwork, iwork);
             s = toDouble(sf);
             uCol = toDouble(uf);
             vtCol = toDouble(vtf);
@@ -201,7 +207,11 @@ public final class DenseLinearAlgebra {
         } else {
             float[] vf = toFloat(s);
             float[] wf = new float[d];
-            info = openblas.LAPACKE_ssyevd(openblas.LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', d, vf, d, wf);
+            // minimum for JOBZ = 'V': 1 + 6·d + 2·d², and 3 + 5·d integers
+            int lwork = floatWorkspace(Float.NaN, 1 + 6L * d + 2L * d * d, "ssyevd", d);
+            int[] iwork = new int[Math.addExact(3, Math.multiplyExact(5, d))];
+            info = openblas.LAPACKE_ssyevd_work(openblas.LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', d, vf, d, wf,
+                    new float[lwork], lwork, iwork, iwork.length);
             vectors = toDouble(vf);
             values = toDouble(wf);
         }
@@ -269,6 +279,22 @@ public final class DenseLinearAlgebra {
         checkState(info >= 0, "%s rejected argument %d (order %d)", routine, -info, d);
         checkState(info == 0, "%s did not converge (info = %d, order %d): is the input finite?", routine, info,
                 d);
+    }
+
+    /**
+     * A float LAPACK routine's workspace size. Single-precision routines report their workspace size in a
+     * float, which rounds sizes above 2²⁴ (d ≳ 2900 for ssyevd) down, below the routine's own minimum: plain
+     * LAPACKE_ssyevd then fails at d = 4096 with "parameter 8 had an illegal value". So: the queried size
+     * rounded up, and never less than the documented minimum.
+     */
+    static int floatWorkspace(float queried, long minimum, String routine, int d) {
+        long size = minimum;
+        if (Float.isFinite(queried)) {
+            size = Math.max(size, (long) Math.ceil(queried * (1 + 0x1.0p-23)));
+        }
+        checkArgument(size <= Integer.MAX_VALUE - 8,
+                "Cannot run %s at order %d: its workspace of %d floats exceeds a Java array", routine, d, size);
+        return (int) size;
     }
 
     static float[] toFloat(double[] a) {

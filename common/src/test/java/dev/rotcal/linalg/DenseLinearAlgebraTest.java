@@ -132,6 +132,19 @@ class DenseLinearAlgebraTest {
     }
 
     @Test
+    void floatWorkspaceSizesAreRoundedUpNotDown() {
+        // ssyevd at d = 4096 needs 1 + 6·4096 + 2·4096² = 33,579,009 floats; as a float that reads 33,579,008
+        long needed = 1 + 6L * 4096 + 2L * 4096 * 4096;
+        float reported = (float) needed;
+        assertThat((long) reported).as("the float report is too small (LAPACK then rejects LWORK)")
+                .isLessThan(needed);
+        assertThat((long) DenseLinearAlgebra.floatWorkspace(reported, 0, "ssyevd", 4096))
+                .as("rounded up from the report alone").isGreaterThanOrEqualTo(needed);
+        assertThat((long) DenseLinearAlgebra.floatWorkspace(Float.NaN, needed, "ssyevd", 4096))
+                .as("the documented minimum when there is no report").isEqualTo(needed);
+    }
+
+    @Test
     void transposeInPlaceMatchesTheCopy() {
         double[] a = ProcrustesProblems.gaussian(D, D, RandomOrthogonal.seededRandom(8));
         double[] t = a.clone();
