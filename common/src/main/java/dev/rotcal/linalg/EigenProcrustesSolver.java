@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * certifies R to about ε·κ(C), dgesdd's accuracy. Usually one step (Y₀ comes free from U₀'s QR).
  *
  * <p>Limit. The first-order step needs ‖K‖ ≈ ε·κ(C)² to be small: κ(C) up to about 1e7 in double, 1e3 in
- * float. A DFRot-shaped C, with α-weighted massive rows, has κ ≈ 1e6–1e9 (ProcrustesBenchmark prints it):
- * on that edge. When the certificate fails, the solver by default hands C to {@link SvdProcrustesSolver}
+ * float. A DFRot-shaped C, with α-weighted massive rows, is near that edge: κ ≈ 1e5 with n = 4d rows,
+ * 1e7–1e9 with n = 2d (ProcrustesBenchmark prints it). When the certificate fails, the solver by default hands C to {@link SvdProcrustesSolver}
  * (dgesdd) and logs it at INFO; without the fallback it returns its uncertified R with a WARN, accurate
  * only in C's dominant directions (the Procrustes objective is still within ~1e-5 of its optimum).
  *
