@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValue;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -63,8 +64,15 @@ final class UnknownKeys {
                 throw new SettingsException(String.format("Cannot use %s = %s (%s): %s is a group of settings, not"
                         + " a value (set its keys instead: %s)", key, shown, where, key, members));
             }
-            throw new SettingsException(String.format("Cannot use %s = %s (%s): not a rotcal setting (did you mean"
-                    + " %s?)", key, shown, where, closest(key, known)));
+            String parent = known.stream().filter(k -> key.startsWith(k + ".")).findFirst().orElse(null);
+            if (parent != null) {
+                throw new SettingsException(String.format("Cannot use %s = %s (%s): %s is a value, not a group of"
+                        + " settings (write %s = …)", key, shown, where, parent, parent));
+            }
+            String hint = closest(key, known).map(k -> "did you mean " + k + "?")
+                    .orElse("reference.conf in the rotcal jar lists every key");
+            throw new SettingsException(String.format("Cannot use %s = %s (%s): not a rotcal setting (%s)", key, shown,
+                    where, hint));
         }
     }
 
@@ -77,14 +85,18 @@ final class UnknownKeys {
         return keys;
     }
 
-    /** The known key nearest to {@code key}: same last segment first (a misplaced key), then edit distance. */
-    static String closest(String key, Set<String> known) {
-        List<String> segments = ConfigUtil.splitPath(key);
-        String last = segments.get(segments.size() - 1);
-        Comparator<String> byDistance = Comparator.comparingInt((String k) -> lastSegment(k).equals(last) ? 0 : 1)
-                .thenComparingInt(k -> distance(k, key))
-                .thenComparing(Comparator.naturalOrder());
-        return known.stream().min(byDistance).orElse(ROOT);
+    /**
+     * The known key nearest to {@code key}: one with the same last segment (a misplaced key), else one whose last
+     * segment is a near miss (a typo); empty when nothing is close.
+     */
+    static Optional<String> closest(String key, Set<String> known) {
+        String last = lastSegment(key);
+        int tolerance = Math.max(2, last.length() / 3);
+        return known.stream()
+                .filter(k -> distance(lastSegment(k), last) <= tolerance)
+                .min(Comparator.comparingInt((String k) -> distance(lastSegment(k), last))
+                        .thenComparingInt(k -> distance(k, key))
+                        .thenComparing(Comparator.naturalOrder()));
     }
 
     private static String lastSegment(String key) {

@@ -112,8 +112,17 @@ class SettingsValidationTest {
                                 + " not a value (set its keys instead: rotcal.refine.alpha, rotcal.refine.bits,"
                                 + " rotcal.refine.checkpoint-every)"),
                 bad("an object where a value belongs", "rotcal.spark.master={ url = x }",
-                        "Cannot use rotcal.spark.master.url = \"x\" (--set rotcal.spark.master): not a rotcal setting"
-                                + " (did you mean rotcal.spark.master?)"),
+                        "Cannot use rotcal.spark.master.url = \"x\" (--set rotcal.spark.master): rotcal.spark.master"
+                                + " is a value, not a group of settings (write rotcal.spark.master = …)"),
+                bad("an unknown key close to nothing", "rotcal.refine.temperature=0.7",
+                        "Cannot use rotcal.refine.temperature = 0.7 (--set rotcal.refine.temperature): not a rotcal"
+                                + " setting (reference.conf in the rotcal jar lists every key)"),
+                bad("a key in the wrong group", "rotcal.iterations=5",
+                        "Cannot use rotcal.iterations = 5 (--set rotcal.iterations): not a rotcal setting (did you"
+                                + " mean rotcal.refine.iterations?)"),
+                bad("a secret-looking unknown key", "rotcal.s3-secret-key=hunter22",
+                        "Cannot use rotcal.s3-secret-key = *****(redacted) (--set rotcal.s3-secret-key): not a rotcal"
+                                + " setting (reference.conf in the rotcal jar lists every key)"),
                 bad("credentials in a URI", "rotcal.output.uri=s3a://AKIAX:hunter2@bucket/out",
                         "Cannot use rotcal.output.uri = \"s3a://*****(redacted)@bucket/out\" (--set rotcal.output.uri):"
                                 + " it embeds credentials (put them in rotcal.hadoop, e.g. \"fs.s3a.access.key\", or"
