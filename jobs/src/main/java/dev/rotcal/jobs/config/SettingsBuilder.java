@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -27,19 +26,15 @@ final class SettingsBuilder {
     private static final DateTimeFormatter RUN_ID_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*):(.*)$");
-    private static final Pattern USER_INFO = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://[^/@]*@");
-    /** Schemes whose URIs must name a bucket / container: scheme://bucket/path. */
-    private static final List<String> BUCKET_SCHEMES = List.of("s3a", "s3", "s3n", "gs", "abfs", "abfss", "wasb",
-            "wasbs", "oss", "cosn");
 
     private final SettingsReader r;
+    private final UriSettings uris;
     private final Clock clock;
-    private final Path workingDirectory;
 
     SettingsBuilder(SettingsReader reader, Clock clock, Path workingDirectory) {
         this.r = reader;
+        this.uris = new UriSettings(reader, workingDirectory);
         this.clock = clock;
-        this.workingDirectory = workingDirectory;
     }
 
     RotcalSettings build(Map<String, String> hadoop) {
@@ -187,39 +182,7 @@ final class SettingsBuilder {
         return uri;
     }
 
-    /**
-     * A URI setting, "" when unset: no credentials in it, a bucket for object stores, relative file: URIs made
-     * absolute against the working directory, trailing slashes removed.
-     */
     private String uri(String key) {
-        String uri = r.string(key).strip();
-        if (uri.isEmpty()) {
-            return uri;
-        }
-        if (USER_INFO.matcher(uri).find()) {
-            throw r.invalid(key, "it embeds credentials", "put them in rotcal.hadoop, e.g. \"fs.s3a.access.key\", or"
-                    + " better use a credentials provider");
-        }
-        Matcher scheme = SCHEME.matcher(uri);
-        if (scheme.matches() && scheme.group(1).length() > 1) {
-            String name = scheme.group(1).toLowerCase(Locale.ROOT);
-            String rest = scheme.group(2);
-            if (name.equals("file") && !rest.startsWith("/")) {
-                uri = "file:" + workingDirectory.resolve(rest).normalize();
-            } else if (BUCKET_SCHEMES.contains(name) && !(rest.startsWith("//") && rest.length() > 2
-                    && rest.charAt(2) != '/')) {
-                throw r.invalid(key, "the URI names no bucket", "write " + name + "://<bucket>/<path>; an unset"
-                        + " ${?VAR} in an overlay leaves it empty");
-            }
-        }
-        while (uri.endsWith("/") && !uri.endsWith("//") && !uri.endsWith(":/") && uri.length() > 1) {
-            uri = uri.substring(0, uri.length() - 1);
-        }
-        try {
-            new org.apache.hadoop.fs.Path(uri);
-        } catch (IllegalArgumentException e) {
-            throw r.invalid(key, "it is not a valid Hadoop path: " + e.getMessage(), "check the URI");
-        }
-        return uri;
+        return uris.read(key);
     }
 }

@@ -1,10 +1,12 @@
 package dev.rotcal.jobs.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,7 +26,7 @@ final class UnknownKeys {
     /** {@code merged}: the layers before resolution (top-level names only are read from it). */
     static void checkTopLevel(Config merged) {
         for (String key : new TreeSet<>(merged.root().keySet())) {
-            String lower = key.toLowerCase(java.util.Locale.ROOT);
+            String lower = key.toLowerCase(Locale.ROOT);
             if (!key.equals(ROOT) && (distance(lower, ROOT) <= 1 || lower.startsWith(ROOT))) {
                 throw new SettingsException(String.format("Cannot use %s (%s): not a rotcal setting (did you mean"
                         + " %s?)", ConfigUtil.joinPath(key), ConfigOrigins.describe(merged.root().get(key).origin()),
@@ -45,7 +47,7 @@ final class UnknownKeys {
         }
         groups.add(HadoopKeys.PATH);
         Map<String, ConfigValue> set = new TreeMap<>();
-        if (resolved.hasPath(ROOT) && resolved.getValue(ROOT) instanceof com.typesafe.config.ConfigObject) {
+        if (resolved.hasPath(ROOT) && resolved.getValue(ROOT) instanceof ConfigObject) {
             resolved.withOnlyPath(ROOT).entrySet().forEach(e -> set.put(e.getKey(), e.getValue()));
         } else if (resolved.hasPath(ROOT)) {
             set.put(ROOT, resolved.getValue(ROOT));

@@ -81,11 +81,13 @@ class OverlaysTest {
         env.put("AWS_ENDPOINT_URL_S3", "http://minio:9000");
         env.put("ROTCAL_S3A_PATH_STYLE", "true");
 
-        RotcalSettings s = loader(env).load(List.of(conf.resolve("cluster-s3.conf")), List.of());
+        RotcalSettings s = loader(env).load(List.of(conf.resolve("cluster-s3.conf")),
+                List.of("rotcal.hadoop.fs.s3a.endpoint.region=us-west-2"));
 
         assertThat(s.model().name()).isEqualTo("Qwen2-7B");
         assertThat(s.hadoop()).contains(entry("fs.s3a.aws.credentials.provider", "com.example.AssumedRole"),
-                entry("fs.s3a.endpoint", "http://minio:9000"), entry("fs.s3a.path.style.access", "true"));
+                entry("fs.s3a.endpoint", "http://minio:9000"), entry("fs.s3a.path.style.access", "true"),
+                entry("fs.s3a.endpoint.region", "us-west-2"));
     }
 
     @Test

@@ -134,6 +134,15 @@ class SettingsLoaderTest {
     }
 
     @Test
+    void theDefaultLoaderReadsTheProcessEnvironment() {
+        Path file = write(dir.resolve("path.conf"), "rotcal.spark.master = ${?PATH}\n");
+
+        RotcalSettings s = new SettingsLoader().load(List.of(file), withInputs());
+
+        assertThat(s.spark().master()).as("${?PATH} from the real environment").isEqualTo(System.getenv("PATH"));
+    }
+
+    @Test
     void hadoopKeysMergeWhetherQuotedOrNested() {
         Path file = write(dir.resolve("hadoop.conf"), """
                 rotcal.hadoop {
