@@ -72,7 +72,8 @@ public final class DecoderLayer {
 
         // attention block
         float[] attnIn = new float[hidden.length];                 // (rows, hidden) x / rms(x)
-        RmsNorm.normalize(hidden, attnIn, rows, d, shape.rmsNormEps());
+        float[] attnRms = capture.normRows() ? new float[rows] : null; // (rows) rms(x)
+        RmsNorm.normalize(hidden, attnIn, rows, d, shape.rmsNormEps(), attnRms);
         float[] x = gained(attnIn, rows, w.inputNorm, capture.normRows());
         float[] q = Gemm.linear(x, rows, w.wq, w.bq);                 // (rows, nHeads·hd)
         float[] k = Gemm.linear(x, rows, w.wk, w.bk);                 // (rows, nKv·hd)
@@ -85,7 +86,8 @@ public final class DecoderLayer {
 
         // MLP block
         float[] mlpIn = new float[hidden.length];                  // (rows, hidden) x / rms(x)
-        RmsNorm.normalize(hidden, mlpIn, rows, d, shape.rmsNormEps());
+        float[] mlpRms = capture.normRows() ? new float[rows] : null;  // (rows) rms(x)
+        RmsNorm.normalize(hidden, mlpIn, rows, d, shape.rmsNormEps(), mlpRms);
         x = gained(mlpIn, rows, w.postAttentionNorm, capture.normRows());
         float[] act = Gemm.linear(x, rows, w.wGate, null);            // (rows, intermediate)
         float[] up = Gemm.linear(x, rows, w.wUp, null);               // (rows, intermediate)
@@ -96,6 +98,8 @@ public final class DecoderLayer {
         return new LayerCaptures(
                 capture.normRows() ? attnIn : null,
                 capture.normRows() ? mlpIn : null,
+                attnRms,
+                mlpRms,
                 capture.attentionOutput() ? attn : null,
                 capture.downProjInput() ? act : null,
                 capture.keysValues() ? k : null,

@@ -6,12 +6,15 @@ package dev.rotcal.model.forward;
  *
  * @param attentionInput   (rows, hidden) input_layernorm output without the gain, x / rms(x)
  * @param mlpInput         (rows, hidden) post_attention_layernorm output without the gain
+ * @param attentionInputRms (rows) rms(h) of each row before input_layernorm, so h = attentionInput · rms
+ * @param mlpInputRms      (rows) rms(h) of each row before post_attention_layernorm
  * @param attentionOutput  (rows, nHeads * headDim) attention output before o_proj, heads side by side
  * @param downProjInput    (rows, intermediate) silu(gate(x)) ⊙ up(x)
  * @param keys             (rows, nKvHeads * headDim) K after RoPE, KV head g in columns
  *                         [g·headDim, (g+1)·headDim)
  * @param values           (rows, nKvHeads * headDim) V, same layout
  */
-public record LayerCaptures(float[] attentionInput, float[] mlpInput, float[] attentionOutput,
+public record LayerCaptures(float[] attentionInput, float[] mlpInput, float[] attentionInputRms,
+                            float[] mlpInputRms, float[] attentionOutput,
                             float[] downProjInput, float[] keys, float[] values) {
 }

@@ -17,6 +17,15 @@ public final class RmsNorm {
      * @param out  (rows, dim) row-major; may be {@code x}
      */
     public static void normalize(float[] x, float[] out, int rows, int dim, double eps) {
+        normalize(x, out, rows, dim, eps, null);
+    }
+
+    /**
+     * As {@link #normalize(float[], float[], int, int, double)}, also keeping each row's divisor.
+     *
+     * @param rms  (rows) receives sqrt(mean(x[r]²) + eps), so x = out · rms; null to skip
+     */
+    public static void normalize(float[] x, float[] out, int rows, int dim, double eps, float[] rms) {
         long size = Math.multiplyExact((long) rows, dim);
         checkArgument(x.length >= size && out.length >= size,
                 "Cannot RMS-normalize a (%d, %d) block: arrays hold %d and %d floats", rows, dim, x.length,
@@ -30,7 +39,11 @@ public final class RmsNorm {
                 double v = x[off + c];
                 sumSq += v * v;
             }
-            double invRms = 1.0 / Math.sqrt(sumSq / dim + eps);
+            double rowRms = Math.sqrt(sumSq / dim + eps);
+            if (rms != null) {
+                rms[r] = (float) rowRms;
+            }
+            double invRms = 1.0 / rowRms;
             for (int c = 0; c < dim; c++) {
                 out[off + c] = (float) (x[off + c] * invRms);
             }

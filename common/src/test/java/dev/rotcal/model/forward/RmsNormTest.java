@@ -53,4 +53,24 @@ class RmsNormTest {
             assertThat(y[i]).as("element %d = normalized · gain[column]", i).isEqualTo(n[i] * gain[i % dim]);
         }
     }
+
+    @Test
+    void keptRmsRestoresTheResidualRows() {
+        Random rng = new Random(23);
+        int rows = 4;
+        int dim = 16;
+        float[] x = new float[rows * dim]; // (rows, dim)
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rng.nextGaussian() * (1 + i % 7));
+        }
+        float[] out = new float[x.length];
+        float[] rms = new float[rows];
+        RmsNorm.normalize(x, out, rows, dim, 1e-6, rms);
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < dim; c++) {
+                assertThat((double) out[r * dim + c] * rms[r]).as("x = (x / rms) · rms at row %d col %d", r, c)
+                        .isCloseTo(x[r * dim + c], org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(x[r * dim + c]))));
+            }
+        }
+    }
 }
