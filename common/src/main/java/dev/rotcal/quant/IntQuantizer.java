@@ -3,8 +3,13 @@ package dev.rotcal.quant;
 import static dev.rotcal.Checks.checkArgument;
 
 /**
- * Integer fake quantization (quantize then dequantize) over dense float blocks, QuaRot/DFRot conventions
- * (reference/FORMATS.md). Rounding is round-half-to-even ({@link Math#rint}), as torch.round.
+ * Integer quantize / dequantize / fake-quantize (quantize then dequantize) over dense float blocks,
+ * QuaRot/DFRot conventions (reference/FORMATS.md). Scales come from {@link IntScales}; this class only
+ * applies them. Rounding is round-half-to-even ({@link Math#rint}), as torch.round, and x is divided by
+ * s (not multiplied by 1/s) so ties fall exactly where torch's x / s puts them.
+ *
+ * <p>Codes are bytes: two's complement for symmetric schemes, unsigned (read with {@code b & 0xFF}) for
+ * asymmetric ones. x̂ = s · (q − z) with q = clamp(rint(x / s) + z, minCode, maxCode).
  */
 public final class IntQuantizer {
     private IntQuantizer() {
@@ -13,7 +18,7 @@ public final class IntQuantizer {
     /**
      * Symmetric per-row (per-token) fake quantization: for every row, s = clip · max|x| / maxq with
      * maxq = 2^(bits−1) − 1, a zero scale treated as 1, and x̂ = clamp(rint(x / s), −(maxq+1), maxq) · s.
-     * This is the quantizer inside DFRot's loss (bits = 4, clip = 1).
+     * This is the quantizer inside DFRot's loss (bits = 4, clip = 1). A NaN in a row makes that row NaN.
      *
      * @param src  (rows, cols) row-major input
      * @param dst  (rows, cols) row-major output; may be {@code src}
@@ -39,11 +44,128 @@ public final class IntQuantizer {
             if (scale == 0f) {
                 scale = 1f;
             }
-            for (int c = 0; c < cols; c++) {
-                // divide (not multiply by 1/s) so ties round exactly as torch's x / s does
-                float q = (float) Math.rint(src[off + c] / scale);
-                dst[off + c] = Math.min(Math.max(q, minq), maxq) * scale;
+            fakeQuantRun(src, dst, off, cols, scale, minq, maxq);
+        }
+    }
+
+    /** Computes the scales of {@code scheme} from {@code src}, fake-quantizes into {@code dst}, returns them. */
+    public static IntScales fakeQuant(float[] src, float[] dst, int rows, int cols, IntScheme scheme) {
+        IntScales scales = IntScales.compute(src, rows, cols, scheme);
+        fakeQuant(src, dst, rows, cols, scheme, scales);
+        return scales;
+    }
+
+    /**
+     * Fake quantization with given scales: x̂ = s · clamp(rint(x / s), minCode − z, maxCode − z).
+     *
+     * @param src (rows, cols) row-major input
+     * @param dst (rows, cols) row-major output; may be {@code src}
+     */
+    public static void fakeQuant(float[] src, float[] dst, int rows, int cols, IntScheme scheme,
+                                 IntScales scales) {
+        checkBlock(src.length, dst.length, rows, cols, scheme, scales);
+        float[] s = scales.scales();
+        int[] z = scales.zeroPoints();
+        int lo = scheme.minCode();
+        int hi = scheme.maxCode();
+        if (scheme.granularity() == IntGranularity.PER_COLUMN) {
+            for (int r = 0; r < rows; r++) {
+                int off = r * cols;
+                for (int c = 0; c < cols; c++) {
+                    float q = (float) Math.rint(src[off + c] / s[c]);
+                    dst[off + c] = Math.min(Math.max(q, lo - z[c]), hi - z[c]) * s[c];
+                }
+            }
+            return;
+        }
+        int run = scheme.runLength(cols);
+        for (int slot = 0; slot < s.length; slot++) {
+            fakeQuantRun(src, dst, slot * run, run, s[slot], lo - z[slot], hi - z[slot]);
+        }
+    }
+
+    /**
+     * Quantizes to codes: q = clamp(rint(x / s) + z, minCode, maxCode).
+     *
+     * @param src   (rows, cols) row-major input
+     * @param codes (rows, cols) row-major output codes (signed for symmetric, unsigned for asymmetric)
+     */
+    public static void quantize(float[] src, byte[] codes, int rows, int cols, IntScheme scheme,
+                                IntScales scales) {
+        checkBlock(src.length, codes.length, rows, cols, scheme, scales);
+        float[] s = scales.scales();
+        int[] z = scales.zeroPoints();
+        float lo = scheme.minCode();
+        float hi = scheme.maxCode();
+        if (scheme.granularity() == IntGranularity.PER_COLUMN) {
+            for (int r = 0; r < rows; r++) {
+                int off = r * cols;
+                for (int c = 0; c < cols; c++) {
+                    float q = (float) Math.rint(src[off + c] / s[c]) + z[c];
+                    codes[off + c] = (byte) (int) Math.min(Math.max(q, lo), hi);
+                }
+            }
+            return;
+        }
+        int run = scheme.runLength(cols);
+        for (int slot = 0; slot < s.length; slot++) {
+            int off = slot * run;
+            float scale = s[slot];
+            float zero = z[slot];
+            for (int i = off; i < off + run; i++) {
+                float q = (float) Math.rint(src[i] / scale) + zero;
+                codes[i] = (byte) (int) Math.min(Math.max(q, lo), hi);
             }
         }
+    }
+
+    /**
+     * Dequantizes codes: x̂ = s · (q − z).
+     *
+     * @param codes (rows, cols) row-major codes from {@link #quantize}
+     * @param dst   (rows, cols) row-major output
+     */
+    public static void dequantize(byte[] codes, float[] dst, int rows, int cols, IntScheme scheme,
+                                  IntScales scales) {
+        checkBlock(codes.length, dst.length, rows, cols, scheme, scales);
+        float[] s = scales.scales();
+        int[] z = scales.zeroPoints();
+        int mask = scheme.symmetric() ? -1 : 0xFF; // sign-extend signed codes, zero-extend unsigned ones
+        if (scheme.granularity() == IntGranularity.PER_COLUMN) {
+            for (int r = 0; r < rows; r++) {
+                int off = r * cols;
+                for (int c = 0; c < cols; c++) {
+                    dst[off + c] = ((codes[off + c] & mask) - z[c]) * s[c];
+                }
+            }
+            return;
+        }
+        int run = scheme.runLength(cols);
+        for (int slot = 0; slot < s.length; slot++) {
+            int off = slot * run;
+            float scale = s[slot];
+            int zero = z[slot];
+            for (int i = off; i < off + run; i++) {
+                dst[i] = ((codes[i] & mask) - zero) * scale;
+            }
+        }
+    }
+
+    /** dst[off, off+len) = clamp(rint(src / s), lo, hi) · s — one scale, shifted code bounds. */
+    private static void fakeQuantRun(float[] src, float[] dst, int off, int len, float s, float lo, float hi) {
+        for (int i = off; i < off + len; i++) {
+            float q = (float) Math.rint(src[i] / s);
+            dst[i] = Math.min(Math.max(q, lo), hi) * s;
+        }
+    }
+
+    private static void checkBlock(int inLength, int outLength, int rows, int cols, IntScheme scheme,
+                                   IntScales scales) {
+        Shapes.checkHolds(inLength, rows, cols, "the input");
+        Shapes.checkHolds(outLength, rows, cols, "the output");
+        int slots = scheme.scaleCount(rows, cols);
+        checkArgument(scales.size() == slots,
+                "Cannot apply %d INT scales to a (%d, %d) block: %s needs %d (compute them with the same scheme)",
+                scales.size(), rows, cols, scheme.granularity(), slots);
     }
 }
