@@ -3,6 +3,7 @@ package dev.rotcal.dfrot;
 import static dev.rotcal.Checks.checkArgument;
 
 import dev.rotcal.quant.IntQuantizer;
+import dev.rotcal.quant.QuantizationError;
 
 /**
  * The quantizer inside DFRot's loss (reference/DFROT.md): 4-bit, symmetric, per token (per row), no groups,
@@ -40,20 +41,6 @@ public final class LossQuantizer {
                 nRows, d, rows.length);
         float[] quantized = new float[size]; // (nRows, d) row-major
         fakeQuant(rows, quantized, nRows, d);
-        double[] errors = new double[nRows];
-        for (int i = 0; i < nRows; i++) {
-            errors[i] = Math.sqrt(squaredDistance(rows, quantized, i * d, d));
-        }
-        return errors;
-    }
-
-    /** Σ_j (a[off + j] − b[off + j])², in double. */
-    static double squaredDistance(float[] a, float[] b, int off, int d) {
-        double sum = 0;
-        for (int j = off, end = off + d; j < end; j++) {
-            double diff = (double) a[j] - b[j];
-            sum += diff * diff;
-        }
-        return sum;
+        return QuantizationError.rowL2Errors(rows, quantized, nRows, d);
     }
 }

@@ -2,6 +2,7 @@ package dev.rotcal.dfrot;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import dev.rotcal.quant.QuantizationError;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -68,7 +69,7 @@ public final class ProcrustesAccumulator implements Serializable {
 
         // loss: ‖y − b‖² = w²·‖x·R − Q(x·R)‖² by scale-equivariance of Q
         for (int i = 0; i < nRows; i++) {
-            double weightedSquared = LossQuantizer.squaredDistance(y, b, i * d, d);
+            double weightedSquared = QuantizationError.sumSquaredError(y, b, i * d, d);
             double w2 = (double) weights[i] * weights[i];
             double squared = weightedSquared / w2;
             if (massive[i]) {
