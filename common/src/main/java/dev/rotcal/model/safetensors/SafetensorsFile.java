@@ -1,0 +1,171 @@
+package dev.rotcal.model.safetensors;
+
+import static dev.rotcal.model.safetensors.CheckpointFormatException.check;
+
+import dev.rotcal.io.ByteSource;
+import dev.rotcal.io.FileByteSource;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Reads tensors from one safetensors file without loading the file: the header is parsed and validated on
+ * open, and each read fetches only the requested tensors' byte ranges, converting them through a small
+ * buffer (F16/BF16 widen exactly to float). Not thread-safe; close it to close the source.
+ *
+ * <p>I/O failures are rethrown as {@link UncheckedIOException} and bad content as
+ * {@link CheckpointFormatException}, both naming the file.
+ */
+public final class SafetensorsFile implements Closeable {
+    /** Bytes read per positional read; a multiple of every element size. */
+    static final int CHUNK_BYTES = 4 << 20;
+
+    private final ByteSource source;
+    private final SafetensorsHeader header;
+
+    private SafetensorsFile(ByteSource source, SafetensorsHeader header) {
+        this.source = source;
+        this.header = header;
+    }
+
+    /** Reads and validates the header of {@code source}; takes ownership of it (closes it on failure too). */
+    public static SafetensorsFile open(ByteSource source) {
+        try {
+            return new SafetensorsFile(source, SafetensorsHeader.read(source));
+        } catch (IOException e) {
+            closeQuietly(source, e);
+            throw new UncheckedIOException("Cannot read safetensors file " + source.location() + ": " + e, e);
+        } catch (RuntimeException e) {
+            closeQuietly(source, e);
+            throw e;
+        }
+    }
+
+    /** Opens a local safetensors file. */
+    public static SafetensorsFile open(Path path) {
+        try {
+            return open(FileByteSource.open(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open safetensors file " + path + ": " + e, e);
+        }
+    }
+
+    public String location() {
+        return source.location();
+    }
+
+    public SafetensorsHeader header() {
+        return header;
+    }
+
+    /** The {@code __metadata__} strings (empty when absent). */
+    public Map<String, String> metadata() {
+        return header.metadata();
+    }
+
+    /** All tensor names, sorted. */
+    public Set<String> tensorNames() {
+        return header.tensors().keySet();
+    }
+
+    public boolean contains(String name) {
+        return header.tensors().containsKey(name);
+    }
+
+    /** The header entry of tensor {@code name}; fails naming the tensor and the file when it is absent. */
+    public TensorInfo info(String name) {
+        TensorInfo info = header.tensors().get(name);
+        check(info != null, "Cannot find tensor %s in %s: the file has no such tensor (it has %d tensors; wrong"
+                + " file or model family?)", name, location(), header.tensors().size());
+        return info;
+    }
+
+    /** Reads one tensor. */
+    public Tensor read(String name) {
+        TensorInfo info = info(name);
+        return new Tensor(name, info.dtype(), info.shape(), readValues(info));
+    }
+
+    /** Reads one F32/F16/BF16 tensor's values as floats, (shape) row-major. */
+    public float[] readFloats(String name) {
+        TensorInfo info = info(name);
+        check(info.dtype().isFloating(), "Cannot read tensor %s from %s as floats: its dtype is %s", name,
+                location(), info.dtype());
+        return (float[]) readValues(info);
+    }
+
+    /** Reads the named tensors in file order (one pass forward); the result is sorted by name. */
+    public Map<String, Tensor> read(Collection<String> names) {
+        List<TensorInfo> infos = new ArrayList<>();
+        for (String name : names) {
+            infos.add(info(name));
+        }
+        infos.sort(Comparator.comparingLong(TensorInfo::begin));
+        Map<String, Tensor> tensors = new TreeMap<>();
+        for (TensorInfo info : infos) {
+            tensors.put(info.name(), new Tensor(info.name(), info.dtype(), info.shape(), readValues(info)));
+        }
+        return tensors;
+    }
+
+    /** Reads every tensor whose name starts with {@code prefix} (e.g. "model.layers.3."), sorted by name. */
+    public Map<String, Tensor> readWithPrefix(String prefix) {
+        List<String> names = tensorNames().stream().filter(n -> n.startsWith(prefix)).toList();
+        check(!names.isEmpty(), "Cannot read tensors with prefix %s from %s: no tensor name starts with it",
+                prefix, location());
+        return read(names);
+    }
+
+    private Object readValues(TensorInfo info) {
+        long numel = info.numel();
+        check(numel <= Integer.MAX_VALUE - 8, "Cannot read tensor %s from %s: its %d elements exceed a Java"
+                + " array (shape %s)", info.name(), location(), numel, info.shape());
+        int n = (int) numel;
+        int elementSize = info.dtype().byteSize();
+        Object values = TensorEncoding.newArray(info.dtype(), n);
+        int chunkElements = CHUNK_BYTES / elementSize;
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, info.byteSize()));
+        long position = header.dataStart() + info.begin();
+        try {
+            for (int done = 0; done < n; ) {
+                int count = Math.min(chunkElements, n - done);
+                buffer.clear().limit(count * elementSize);
+                source.readFully(position, buffer);
+                buffer.flip();
+                TensorEncoding.decode(buffer, info.dtype(), values, done, count);
+                done += count;
+                position += (long) count * elementSize;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(String.format("Cannot read tensor %s from %s: %s", info.name(),
+                    location(), e), e);
+        }
+        return values;
+    }
+
+    @Override
+    public void close() {
+        try {
+            source.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot close " + location() + ": " + e, e);
+        }
+    }
+
+    private static void closeQuietly(ByteSource source, Exception primary) {
+        try {
+            source.close();
+        } catch (IOException | RuntimeException suppressed) {
+            primary.addSuppressed(suppressed);
+        }
+    }
+}
