@@ -2,6 +2,7 @@ package dev.rotcal.dfrot;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import dev.rotcal.linalg.RandomOrthogonal;
 import java.util.Arrays;
 
 /**
@@ -49,6 +50,16 @@ public final class MassiveRowDetector {
             massive[i] = errors[i] < threshold;
         }
         return massive;
+    }
+
+    /**
+     * Rule (b) with a fresh Haar random orthogonal RO drawn from {@code seed}
+     * ({@link RandomOrthogonal#matrix}).
+     *
+     * @param rows (nRows, d) row-major normalized rows
+     */
+    public static boolean[] byRandomRotation(float[] rows, int nRows, int d, long seed) {
+        return byRandomRotation(rows, nRows, d, RandomOrthogonal.matrix(d, seed));
     }
 
     /**

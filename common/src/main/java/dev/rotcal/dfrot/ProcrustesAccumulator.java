@@ -52,12 +52,14 @@ public final class ProcrustesAccumulator implements Serializable {
         checkArgument(r.length == c.length, "Cannot add rows at a rotation of %d values: need d² = %d", r.length,
                 c.length);
 
+        int bad = firstNonPositiveOrInfinite(weights, nRows);
+        checkArgument(bad < 0, "Cannot weight row %d by %s: weights must be finite and > 0 (1 for common rows, "
+                + "alpha for massive ones)", bad, bad < 0 ? null : weights[bad]);
+
         // A_w = diag(w)·A
         float[] weighted = new float[size]; // (nRows, d) row-major
         for (int i = 0; i < nRows; i++) {
             float w = weights[i];
-            checkArgument(w > 0 && Float.isFinite(w), "Cannot weight row %d by %s: weights must be finite and > 0",
-                    i, w);
             for (int off = i * d, j = off; j < off + d; j++) {
                 weighted[j] = rows[j] * w;
             }
@@ -122,6 +124,15 @@ public final class ProcrustesAccumulator implements Serializable {
         commonRows = 0;
         massiveRows = 0;
         return this;
+    }
+
+    private static int firstNonPositiveOrInfinite(float[] weights, int n) {
+        for (int i = 0; i < n; i++) {
+            if (!(weights[i] > 0 && Float.isFinite(weights[i]))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public int d() {

@@ -26,6 +26,15 @@ class MassiveRowDetectorTest {
 
     @ParameterizedTest(name = "d = {0}")
     @ValueSource(ints = {512, 4096})
+    void randomRotationRuleFindsExactlyThePlantedRows(int d) {
+        SyntheticActivations.Rows rows = rows(d);
+        boolean[] found = MassiveRowDetector.byRandomRotation(rows.normalized(), rows.count(), d, 99L);
+        assertThat(found).as("e(x·RO) >= e(x) only for rows whose energy sits in 1-2 channels")
+                .containsExactly(rows.massive());
+    }
+
+    @ParameterizedTest(name = "d = {0}")
+    @ValueSource(ints = {512, 4096})
     void magnitudeRuleOnTheResidualStreamFindsExactlyThePlantedRows(int d) {
         SyntheticActivations.Rows rows = rows(d);
         boolean[] found = MassiveRowDetector.byMagnitude(rows.residual(), rows.count(), d,
