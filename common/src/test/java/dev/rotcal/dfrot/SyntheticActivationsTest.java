@@ -60,8 +60,8 @@ class SyntheticActivationsTest {
     @Test
     void rowsAreFusedRmsNormOutputsWithPlantedMassiveChannels() {
         int d = 512;
-        SyntheticActivations.Rows rows = SyntheticActivations.generate(SyntheticActivations.Recipe.llama2Like(d, 1000, 4,
-                3));
+        SyntheticActivations.Rows rows =
+                SyntheticActivations.generate(SyntheticActivations.Recipe.llama2Like(d, 1000, 4, 3));
         assertThat(rows.massiveCount()).isEqualTo(4);
         assertThat(rows.massiveChannels()).as("LLaMA2-7B's channels 2533/1415 scaled to d = 512")
                 .containsExactly(2533 * 512 / 4096, 1415 * 512 / 4096);
