@@ -1,0 +1,247 @@
+package dev.rotcal.dfrot;
+
+import static dev.rotcal.Checks.checkArgument;
+
+import dev.rotcal.linalg.Orthogonality;
+import dev.rotcal.linalg.ProcrustesSolver;
+import dev.rotcal.linalg.RandomOrthogonal;
+import dev.rotcal.linalg.RandomizedHadamard;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DFRot's refinement of the residual rotation R1 on rows held in memory: the reference the distributed
+ * refine stage follows (reference/DFROT.md, "The loop").
+ *
+ * <pre>
+ * R = R0 (randomized Hadamard, or random orthogonal)
+ * repeat `iterations` times (no early stop):
+ *     B = Q(A_w·R)           quantize the weighted rotated rows: scales and codes frozen in B
+ *     C = A_wᵀ·B
+ *     R = U·Vᵀ of SVD(C)     orthogonal Procrustes, argmin over orthogonal R of ‖A_w·R − B‖_F
+ * </pre>
+ * A_w is the rows with the massive ones multiplied by α, so their error weighs α² in the loss
+ * Σ_common ‖x·R − Q(x·R)‖² + α²·Σ_massive ‖x·R − Q(x·R)‖². The alternation is not guaranteed to lower the
+ * loss at every step (the quantizer's scales move with R): the loss is logged and recorded, not asserted.
+ */
+public final class DfrotRefiner {
+    private static final Logger LOG = LoggerFactory.getLogger(DfrotRefiner.class);
+    /** Rows per block GEMM, to bound the scratch memory (three (block, d) float arrays). */
+    static final int BLOCK_ROWS = 4096;
+
+    /** The starting rotation R0. */
+    public enum Init {
+        /** D·H/√d, DFRot's default. */
+        RANDOMIZED_HADAMARD,
+        /** QR of a Gaussian matrix with the sign fix. */
+        RANDOM_ORTHOGONAL
+    }
+
+    /**
+     * How to refine.
+     *
+     * @param iterations number of Procrustes steps (DFRot: 100, no early stop)
+     * @param alpha      weight of the massive rows (DFRot: 100; 1 is plain Procrustes)
+     * @param init       starting rotation
+     * @param seed       seed of the starting rotation
+     * @param solver     the Procrustes solve R = U·Vᵀ of SVD(C)
+     */
+    public record Settings(int iterations, double alpha, Init init, long seed, ProcrustesSolver solver) {
+        public Settings {
+            checkArgument(iterations >= 0, "Cannot refine for %d iterations: must be >= 0", iterations);
+            checkArgument(alpha > 0 && alpha <= Float.MAX_VALUE,
+                    "Cannot weight massive rows by alpha = %s: must be finite and > 0 (DFRot uses 100)", alpha);
+            Objects.requireNonNull(init, "init");
+            Objects.requireNonNull(solver, "solver");
+        }
+
+        /** DFRot's recipe: 100 iterations, α = 100, from a randomized Hadamard with seed 0. */
+        public static Settings defaults() {
+            return new Settings(100, 100, Init.RANDOMIZED_HADAMARD, 0, ProcrustesSolver.defaultSolver());
+        }
+
+        public Settings withIterations(int value) {
+            return new Settings(value, alpha, init, seed, solver);
+        }
+
+        public Settings withAlpha(double value) {
+            return new Settings(iterations, value, init, seed, solver);
+        }
+
+        public Settings withInit(Init value, long seedValue) {
+            return new Settings(iterations, alpha, value, seedValue, solver);
+        }
+
+        public Settings withSolver(ProcrustesSolver value) {
+            return new Settings(iterations, alpha, init, seed, value);
+        }
+    }
+
+    /**
+     * One Procrustes step.
+     *
+     * @param iteration              1-based step number
+     * @param loss                   the loss at the rotation the step started from
+     * @param maxDelta               max |R_new − R| over entries
+     * @param orthogonalityDeviation ‖R_newᵀ·R_new − I‖_max
+     * @param seconds                wall time of the step (accumulate + solve)
+     */
+    public record Iteration(int iteration, ProcrustesLoss loss, double maxDelta, double orthogonalityDeviation,
+                            double seconds) {
+    }
+
+    /**
+     * What a refinement gives.
+     *
+     * @param rotation  (d, d) row-major refined R; rotated row = x·R
+     * @param history   one entry per step; entry k holds the loss at R_(k−1), so entry 1 is R0's
+     * @param finalLoss the loss at the returned rotation
+     */
+    public record Result(double[] rotation, List<Iteration> history, ProcrustesLoss finalLoss) {
+        /** The weighted loss at R0, then after every step: iterations + 1 values. */
+        public double[] lossCurve() {
+            double[] curve = new double[history.size() + 1];
+            for (int k = 0; k < history.size(); k++) {
+                curve[k] = history.get(k).loss().weightedTotal();
+            }
+            curve[history.size()] = finalLoss.weightedTotal();
+            return curve;
+        }
+
+        /** True when no step raised the weighted loss. */
+        public boolean monotone() {
+            double[] curve = lossCurve();
+            for (int k = 1; k < curve.length; k++) {
+                if (curve[k] > curve[k - 1]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Per-class errors at R0. */
+        public ClassErrorSums initialErrors() {
+            return history.isEmpty() ? finalLoss.errors() : history.get(0).loss().errors();
+        }
+
+        /** Per-class errors at the refined rotation. */
+        public ClassErrorSums finalErrors() {
+            return finalLoss.errors();
+        }
+    }
+
+    private final Settings settings;
+
+    public DfrotRefiner(Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /** R0 of these settings, (d, d) row-major. */
+    public double[] initialRotation(int d) {
+        return switch (settings.init()) {
+            case RANDOMIZED_HADAMARD -> RandomizedHadamard.matrix(d, settings.seed());
+            case RANDOM_ORTHOGONAL -> RandomOrthogonal.matrix(d, settings.seed());
+        };
+    }
+
+    /**
+     * Refines R on the rows.
+     *
+     * @param rows    (nRows, d) row-major normalized rows A (not weighted)
+     * @param massive (nRows) which rows are massive (weighted by α)
+     */
+    public Result refine(float[] rows, int nRows, int d, boolean[] massive) {
+        checkArgument(d > 0 && nRows > 0 && rows.length >= Math.multiplyExact(nRows, d) && massive.length >= nRows,
+                "Cannot refine on %d rows of width %d: arrays hold %d floats and %d flags", nRows, d, rows.length,
+                massive.length);
+        float[] weights = new float[nRows]; // (nRows) α for massive rows, 1 for common ones
+        for (int i = 0; i < nRows; i++) {
+            weights[i] = massive[i] ? (float) settings.alpha() : 1f;
+        }
+        ProcrustesAccumulator accumulator = new ProcrustesAccumulator(d);
+        double[] r = initialRotation(d); // (d, d) row-major
+        LOG.info("DFRot refine: {} rows of width {}, {} massive weighted by alpha = {}; R0 = {} (seed {}); "
+                        + "{} iterations, solver {}", nRows, d, countTrue(massive, nRows), settings.alpha(),
+                settings.init(), settings.seed(), settings.iterations(), settings.solver().name());
+
+        List<Iteration> history = new ArrayList<>();
+        for (int k = 1; k <= settings.iterations(); k++) {
+            long start = System.nanoTime();
+            // B = Q(A_w·R) and C = A_wᵀ·B, with the loss at R
+            accumulate(accumulator.zero(), rows, nRows, d, weights, massive, r);
+            ProcrustesLoss loss = accumulator.loss();
+            // R = U·Vᵀ of SVD(C), re-orthonormalized
+            double[] next = settings.solver().solve(accumulator.crossProduct(), d);
+            Iteration step = new Iteration(k, loss, maxAbsDifference(next, r), Orthogonality.maxDeviation(next, d),
+                    (System.nanoTime() - start) / 1e9);
+            history.add(step);
+            logStep(step);
+            r = next;
+        }
+        ProcrustesLoss finalLoss = accumulate(accumulator.zero(), rows, nRows, d, weights, massive, r).loss();
+        Result result = new Result(r, List.copyOf(history), finalLoss);
+        logSummary(result);
+        return result;
+    }
+
+    /** Adds the rows block by block at rotation r. */
+    private static ProcrustesAccumulator accumulate(ProcrustesAccumulator accumulator, float[] rows, int nRows, int d,
+                                                    float[] weights, boolean[] massive, double[] r) {
+        if (nRows <= BLOCK_ROWS) {
+            return accumulator.add(rows, nRows, weights, massive, r);
+        }
+        for (int start = 0; start < nRows; start += BLOCK_ROWS) {
+            int end = Math.min(nRows, start + BLOCK_ROWS);
+            accumulator.add(Arrays.copyOfRange(rows, start * d, end * d), end - start,
+                    Arrays.copyOfRange(weights, start, end), Arrays.copyOfRange(massive, start, end), r);
+        }
+        return accumulator;
+    }
+
+    private void logStep(Iteration step) {
+        ProcrustesLoss loss = step.loss();
+        LOG.info("iteration {}/{}: loss {} (common {}, massive alpha²·{}), mean error common {} massive {}, "
+                        + "weighted rows {}, max|dR| {}, max|RᵀR - I| {}, {} s",
+                step.iteration(), settings.iterations(), fmt(loss.weightedTotal()), fmt(loss.weightedCommon()),
+                fmt(loss.squaredMassive()), fmt(loss.errors().commonMean()), fmt(loss.errors().massiveMean()),
+                loss.errors().massiveRows(), fmt(step.maxDelta()), fmt(step.orthogonalityDeviation()),
+                String.format("%.3f", step.seconds()));
+    }
+
+    private void logSummary(Result result) {
+        double[] curve = result.lossCurve();
+        int best = 0;
+        for (int k = 1; k < curve.length; k++) {
+            best = curve[k] < curve[best] ? k : best;
+        }
+        LOG.info("DFRot refine done: {} iterations (no early stop); weighted loss {} -> {} (min {} after step {}), "
+                        + "{}; mean error common {} -> {}, massive {} -> {}", settings.iterations(), fmt(curve[0]),
+                fmt(curve[curve.length - 1]), fmt(curve[best]), best, result.monotone() ? "monotone" : "not monotone",
+                fmt(result.initialErrors().commonMean()), fmt(result.finalErrors().commonMean()),
+                fmt(result.initialErrors().massiveMean()), fmt(result.finalErrors().massiveMean()));
+    }
+
+    private static String fmt(double v) {
+        return String.format("%.5g", v);
+    }
+
+    private static long countTrue(boolean[] flags, int n) {
+        long count = 0;
+        for (int i = 0; i < n; i++) {
+            count += flags[i] ? 1 : 0;
+        }
+        return count;
+    }
+
+    private static double maxAbsDifference(double[] a, double[] b) {
+        double max = 0;
+        for (int k = 0; k < a.length; k++) {
+            max = Math.max(max, Math.abs(a[k] - b[k]));
+        }
+        return max;
+    }
+}

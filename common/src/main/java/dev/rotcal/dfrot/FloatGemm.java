@@ -1,0 +1,63 @@
+package dev.rotcal.dfrot;
+
+import static dev.rotcal.Checks.checkArgument;
+
+import org.bytedeco.openblas.global.openblas;
+
+/**
+ * The two single-precision GEMMs of a DFRot iteration, on plain row-major arrays through OpenBLAS
+ * (cblas_sgemm). These are the heavy part: (n×d)·(d×d) each; everything else is O(n·d).
+ *
+ * <p>OpenBLAS uses as many threads as the JVM has cores unless told otherwise (OPENBLAS_NUM_THREADS);
+ * executors with several task slots want one BLAS thread per slot (reference/STACK.md).
+ */
+final class FloatGemm {
+    private FloatGemm() {
+    }
+
+    /**
+     * Y = A·R.
+     *
+     * @param a (m, k) row-major
+     * @param r (k, n) row-major
+     * @return (m, n) row-major
+     */
+    static float[] multiply(float[] a, int m, int k, float[] r, int n) {
+        checkArgument(a.length >= Math.multiplyExact(m, k) && r.length >= Math.multiplyExact(k, n),
+                "Cannot multiply (%d, %d)·(%d, %d): arrays hold %d and %d floats", m, k, k, n, a.length, r.length);
+        float[] y = new float[Math.multiplyExact(m, n)]; // (m, n) row-major
+        if (y.length > 0 && k > 0) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1f, a, k, r, n, 0f, y, n);
+        }
+        return y;
+    }
+
+    /**
+     * C = Aᵀ·B, the sum over rows of outer products a_iᵀ·b_i.
+     *
+     * @param a (rows, m) row-major
+     * @param b (rows, n) row-major
+     * @return (m, n) row-major
+     */
+    static float[] transposeMultiply(float[] a, int rows, int m, float[] b, int n) {
+        checkArgument(a.length >= Math.multiplyExact(rows, m) && b.length >= Math.multiplyExact(rows, n),
+                "Cannot multiply (%d, %d)ᵀ·(%d, %d): arrays hold %d and %d floats", rows, m, rows, n, a.length,
+                b.length);
+        float[] c = new float[Math.multiplyExact(m, n)]; // (m, n) row-major
+        if (c.length > 0 && rows > 0) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasTrans, openblas.CblasNoTrans,
+                    m, n, rows, 1f, a, m, b, n, 0f, c, n);
+        }
+        return c;
+    }
+
+    /** Float copy of a double matrix, the storage boundary for the block GEMMs. */
+    static float[] toFloat(double[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+        }
+        return out;
+    }
+}
