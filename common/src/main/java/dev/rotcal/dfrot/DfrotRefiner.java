@@ -30,9 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DfrotRefiner {
     private static final Logger LOG = LoggerFactory.getLogger(DfrotRefiner.class);
-    /** Rows per block GEMM, to bound the scratch memory (three (block, d) float arrays). */
-    static final int BLOCK_ROWS = 4096;
-
     /** The starting rotation R0. */
     public enum Init {
         /** D·H/√d, DFRot's default. */
@@ -149,57 +146,71 @@ public final class DfrotRefiner {
     }
 
     /**
-     * Refines R on the rows.
+     * Where a refinement starts: R0 and no history, or (resuming) the rotation after the steps already done.
+     *
+     * @param rotation (d, d) row-major rotation to start from
+     * @param history  the steps already done (empty for a fresh start)
+     */
+    public record Start(double[] rotation, List<Iteration> history) {
+        public static Start fresh(double[] r0) {
+            return new Start(r0, List.of());
+        }
+    }
+
+    /** Called after every step with the rotation it produced (the refine stage checkpoints from here). */
+    public interface StepListener {
+        void afterStep(Iteration step, double[] rotation);
+    }
+
+    /**
+     * Refines R on rows held in memory.
      *
      * @param rows    (nRows, d) row-major normalized rows A (not weighted)
      * @param massive (nRows) which rows are massive (weighted by α)
      */
     public Result refine(float[] rows, int nRows, int d, boolean[] massive) {
-        checkArgument(d > 0 && nRows > 0 && rows.length >= Math.multiplyExact(nRows, d) && massive.length >= nRows,
-                "Cannot refine on %d rows of width %d: arrays hold %d floats and %d flags", nRows, d, rows.length,
-                massive.length);
-        float[] weights = new float[nRows]; // (nRows) α for massive rows, 1 for common ones
-        for (int i = 0; i < nRows; i++) {
-            weights[i] = massive[i] ? (float) settings.alpha() : 1f;
-        }
-        ProcrustesAccumulator accumulator = new ProcrustesAccumulator(d);
-        double[] r = initialRotation(d); // (d, d) row-major
-        LOG.info("DFRot refine: {} rows of width {}, {} massive weighted by alpha = {}; R0 = {} (seed {}); "
-                        + "{} iterations, solver {}", nRows, d, countTrue(massive, nRows), settings.alpha(),
-                settings.init(), settings.seed(), settings.iterations(), settings.solver().name());
+        InMemoryRows data = new InMemoryRows(rows, nRows, d, massive, settings.alpha());
+        return refine(data, Start.fresh(initialRotation(d)), (step, r) -> { });
+    }
 
-        List<Iteration> history = new ArrayList<>();
-        for (int k = 1; k <= settings.iterations(); k++) {
-            long start = System.nanoTime();
+    /**
+     * DFRot's loop from {@code start} to {@code settings.iterations()} steps, on any row set.
+     *
+     * @param rows     the data side: C and loss at a rotation (rows weighted by this settings' α)
+     * @param start    R0 (or the rotation of a resumed run and its history)
+     * @param listener told of every step
+     */
+    public Result refine(WeightedRows rows, Start start, StepListener listener) {
+        int d = rows.d();
+        checkArgument(start.rotation().length == Math.multiplyExact(d, d),
+                "Cannot start a refinement of width %d from a rotation of %d values", d, start.rotation().length);
+        checkArgument(start.history().size() <= settings.iterations(),
+                "Cannot resume a refinement after %d steps: only %d are configured", start.history().size(),
+                settings.iterations());
+        LOG.info("DFRot refine: rows of width {} with massive rows weighted by alpha = {}; R0 = {} (seed {}); {} "
+                        + "iterations{}, solver {}", d, settings.alpha(), settings.init(), settings.seed(),
+                settings.iterations(), start.history().isEmpty() ? "" : " resumed after " + start.history().size(),
+                settings.solver().name());
+
+        double[] r = start.rotation(); // (d, d) row-major
+        List<Iteration> history = new ArrayList<>(start.history());
+        for (int k = history.size() + 1; k <= settings.iterations(); k++) {
+            long begin = System.nanoTime();
             // B = Q(A_w·R) and C = A_wᵀ·B, with the loss at R
-            accumulate(accumulator.zero(), rows, nRows, d, weights, massive, r);
-            ProcrustesLoss loss = accumulator.loss();
+            ProcrustesAccumulator accumulator = rows.accumulate(r);
             // R = U·Vᵀ of SVD(C), re-orthonormalized
             double[] next = settings.solver().solve(accumulator.crossProduct(), d);
-            Iteration step = new Iteration(k, loss, maxAbsDifference(next, r), Orthogonality.maxDeviation(next, d),
-                    (System.nanoTime() - start) / 1e9);
+            Iteration step = new Iteration(k, accumulator.loss(), maxAbsDifference(next, r),
+                    Orthogonality.maxDeviation(next, d), (System.nanoTime() - begin) / 1e9);
             history.add(step);
             logStep(step);
             r = next;
+            listener.afterStep(step, r);
         }
-        ProcrustesLoss finalLoss = accumulate(accumulator.zero(), rows, nRows, d, weights, massive, r).loss();
+        ProcrustesLoss finalLoss = rows.accumulate(r).loss();
         Result result = new Result(r, List.copyOf(history), finalLoss);
         logSummary(result);
         return result;
-    }
-
-    /** Adds the rows block by block at rotation r. */
-    private static ProcrustesAccumulator accumulate(ProcrustesAccumulator accumulator, float[] rows, int nRows, int d,
-                                                    float[] weights, boolean[] massive, double[] r) {
-        if (nRows <= BLOCK_ROWS) {
-            return accumulator.add(rows, nRows, weights, massive, r);
-        }
-        for (int start = 0; start < nRows; start += BLOCK_ROWS) {
-            int end = Math.min(nRows, start + BLOCK_ROWS);
-            accumulator.add(Arrays.copyOfRange(rows, start * d, end * d), end - start,
-                    Arrays.copyOfRange(weights, start, end), Arrays.copyOfRange(massive, start, end), r);
-        }
-        return accumulator;
     }
 
     private void logStep(Iteration step) {
@@ -227,14 +238,6 @@ public final class DfrotRefiner {
 
     private static String fmt(double v) {
         return String.format("%.5g", v);
-    }
-
-    private static long countTrue(boolean[] flags, int n) {
-        long count = 0;
-        for (int i = 0; i < n; i++) {
-            count += flags[i] ? 1 : 0;
-        }
-        return count;
     }
 
     private static double maxAbsDifference(double[] a, double[] b) {

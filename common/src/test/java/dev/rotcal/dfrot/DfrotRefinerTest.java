@@ -94,7 +94,7 @@ class DfrotRefinerTest {
     void refinesFromRandomOrthogonalOverMoreRowsThanOneBlock() {
         int d = 32;
         SyntheticActivations.Rows many = SyntheticActivations.generate(SyntheticActivations.Recipe.llama2Like(d,
-                DfrotRefiner.BLOCK_ROWS + 2000, 2, 5));
+                InMemoryRows.BLOCK_ROWS + 2000, 2, 5));
         DfrotRefiner.Result result = new DfrotRefiner(DfrotRefiner.Settings.defaults().withIterations(5)
                 .withInit(DfrotRefiner.Init.RANDOM_ORTHOGONAL, 5)).refine(many.normalized(), many.count(), d,
                 many.massive());
@@ -106,6 +106,33 @@ class DfrotRefinerTest {
                 .isCloseTo(evaluated.commonMean(), within(1e-4 * evaluated.commonMean()));
         assertThat(result.lossCurve()[5]).as("five steps from RO should lower the weighted loss")
                 .isLessThan(result.lossCurve()[0]);
+    }
+
+    @Test
+    void resumingFromAStepReachesTheSameRotationAsAnUninterruptedRun() {
+        int d = 64;
+        SyntheticActivations.Rows rows = SyntheticActivations.generate(
+                SyntheticActivations.Recipe.llama2Like(d, 600, 3, 11));
+        DfrotRefiner.Settings settings = DfrotRefiner.Settings.defaults().withIterations(6);
+        InMemoryRows data = new InMemoryRows(rows.normalized(), rows.count(), d, rows.massive(), settings.alpha());
+        DfrotRefiner refiner = new DfrotRefiner(settings);
+        double[] r0 = refiner.initialRotation(d);
+        DfrotRefiner.Result whole = refiner.refine(data, DfrotRefiner.Start.fresh(r0), (step, r) -> { });
+
+        // a run that "dies" after step 3: keep what a checkpoint would hold, then resume from it
+        java.util.List<DfrotRefiner.Iteration> kept = new java.util.ArrayList<>();
+        double[][] keptRotation = new double[1][];
+        new DfrotRefiner(settings.withIterations(3)).refine(data, DfrotRefiner.Start.fresh(r0), (step, r) -> {
+            kept.add(step);
+            keptRotation[0] = r.clone();
+        });
+        DfrotRefiner.Result resumed = refiner.refine(data, new DfrotRefiner.Start(keptRotation[0], kept),
+                (step, r) -> { });
+
+        assertThat(resumed.rotation()).as("resume after step 3 ends at the uninterrupted run's R, bit for bit")
+                .containsExactly(whole.rotation());
+        assertThat(resumed.history()).as("the resumed history continues the old one").hasSize(6);
+        assertThat(resumed.lossCurve()).as("same loss curve").containsExactly(whole.lossCurve());
     }
 
     @Test
