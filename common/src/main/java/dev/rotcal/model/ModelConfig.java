@@ -2,7 +2,7 @@ package dev.rotcal.model;
 
 import static dev.rotcal.Checks.checkArgument;
 
-import dev.rotcal.model.safetensors.ByteSource;
+import dev.rotcal.io.ByteSource;
 import dev.rotcal.model.safetensors.CheckpointDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;

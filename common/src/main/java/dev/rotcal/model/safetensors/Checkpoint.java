@@ -2,6 +2,7 @@ package dev.rotcal.model.safetensors;
 
 import static dev.rotcal.model.safetensors.CheckpointFormatException.check;
 
+import dev.rotcal.io.ByteSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;

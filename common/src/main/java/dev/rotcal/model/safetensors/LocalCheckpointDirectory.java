@@ -1,5 +1,7 @@
 package dev.rotcal.model.safetensors;
 
+import dev.rotcal.io.ByteSource;
+import dev.rotcal.io.FileByteSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,8 @@ package dev.rotcal.model.safetensors;
 
 import static dev.rotcal.model.safetensors.CheckpointFormatException.check;
 
+import dev.rotcal.io.ByteSource;
+import dev.rotcal.io.FileByteSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,6 @@
 package dev.rotcal.model.safetensors;
 
+import dev.rotcal.io.ByteSource;
 import java.io.EOFException;
 import java.nio.ByteBuffer;
 

@@ -1,4 +1,4 @@
-package dev.rotcal.model.safetensors;
+package dev.rotcal.io;
 
 import java.io.EOFException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.rotcal.model.safetensors;
+package dev.rotcal.io;
 
 import java.io.Closeable;
 import java.io.EOFException;
@@ -6,9 +6,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Positional, read-only access to the bytes of one file: the only thing the safetensors reader needs, so a
- * checkpoint can live on a local disk ({@link FileByteSource}) or on any Hadoop filesystem (the jobs module
- * implements this over {@code FSDataInputStream}, which is {@code PositionedReadable}).
+ * Positional, read-only access to the bytes of one file: read a range without reading what comes before it.
+ * The safetensors reader and the token sources need nothing else, so a checkpoint can live on a local disk
+ * ({@link FileByteSource}) or on any Hadoop filesystem (the jobs module implements this over
+ * {@code FSDataInputStream}, which is {@code PositionedReadable}; on S3 that means ranged GETs).
  *
  * <p>Implementations need not be thread-safe. rotcal's readers only pass heap buffers
  * ({@code dst.hasArray()} is true), so an implementation may read into {@code dst.array()} directly.
@@ -36,7 +37,7 @@ public interface ByteSource extends Closeable {
     default byte[] readAll(long maxBytes) throws IOException {
         long size = size();
         if (size > Math.min(maxBytes, Integer.MAX_VALUE - 8)) {
-            throw new CheckpointFormatException(String.format(
+            throw new IllegalArgumentException(String.format(
                     "Cannot read %s: file is %d bytes, more than the %d bytes expected of it (wrong file?)",
                     location(), size, maxBytes));
         }

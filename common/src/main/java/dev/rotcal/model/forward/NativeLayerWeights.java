@@ -1,0 +1,73 @@
+package dev.rotcal.model.forward;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One decoder layer's tensors with its seven projection matrices copied once into native memory
+ * ({@link NativeMatrix}), for running the layer over many blocks: copy once per layer, then every block's
+ * GEMMs read the weights in place. Norm gains and biases stay on the heap. Once built, the caller may drop
+ * the {@link LayerWeights} it came from.
+ */
+public final class NativeLayerWeights implements AutoCloseable {
+    final DecoderShape shape;
+    final float[] inputNorm;          // (hidden) input_layernorm.weight
+    final NativeMatrix wq;            // (nHeads * headDim, hidden) q_proj.weight
+    final float[] bq;                 // (nHeads * headDim) q_proj.bias, or null
+    final NativeMatrix wk;            // (nKvHeads * headDim, hidden) k_proj.weight
+    final float[] bk;                 // (nKvHeads * headDim) or null
+    final NativeMatrix wv;            // (nKvHeads * headDim, hidden) v_proj.weight
+    final float[] bv;                 // (nKvHeads * headDim) or null
+    final NativeMatrix wo;            // (hidden, nHeads * headDim) o_proj.weight
+    final float[] postAttentionNorm;  // (hidden) post_attention_layernorm.weight
+    final NativeMatrix wGate;         // (intermediate, hidden) gate_proj.weight
+    final NativeMatrix wUp;           // (intermediate, hidden) up_proj.weight
+    final NativeMatrix wDown;         // (hidden, intermediate) down_proj.weight
+
+    private NativeLayerWeights(DecoderShape shape, LayerWeights w, List<NativeMatrix> m) {
+        this.shape = shape;
+        this.inputNorm = w.inputNorm();
+        this.wq = m.get(0);
+        this.bq = w.bq();
+        this.wk = m.get(1);
+        this.bk = w.bk();
+        this.wv = m.get(2);
+        this.bv = w.bv();
+        this.wo = m.get(3);
+        this.postAttentionNorm = w.postAttentionNorm();
+        this.wGate = m.get(4);
+        this.wUp = m.get(5);
+        this.wDown = m.get(6);
+    }
+
+    /** Checks the tensors against the shape and copies the projections into native memory. */
+    public static NativeLayerWeights copyOf(LayerWeights w, DecoderShape s) {
+        w.checkFits(s);
+        int d = s.hidden();
+        List<NativeMatrix> m = new ArrayList<>(7);
+        try {
+            m.add(NativeMatrix.copyOf(w.wq(), s.qWidth(), d));
+            m.add(NativeMatrix.copyOf(w.wk(), s.kvWidth(), d));
+            m.add(NativeMatrix.copyOf(w.wv(), s.kvWidth(), d));
+            m.add(NativeMatrix.copyOf(w.wo(), d, s.qWidth()));
+            m.add(NativeMatrix.copyOf(w.wGate(), s.intermediate(), d));
+            m.add(NativeMatrix.copyOf(w.wUp(), s.intermediate(), d));
+            m.add(NativeMatrix.copyOf(w.wDown(), d, s.intermediate()));
+        } catch (RuntimeException | Error e) {
+            m.forEach(NativeMatrix::close);   // an allocation failed: free what was copied
+            throw e;
+        }
+        return new NativeLayerWeights(s, w, m);
+    }
+
+    public DecoderShape shape() {
+        return shape;
+    }
+
+    @Override
+    public void close() {
+        for (NativeMatrix m : List.of(wq, wk, wv, wo, wGate, wUp, wDown)) {
+            m.close();
+        }
+    }
+}
