@@ -1,5 +1,7 @@
 package dev.rotcal.demo;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotcal.model.LayerTensor;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.ModelFamily;
@@ -7,8 +9,6 @@ import dev.rotcal.model.TensorLayout;
 import dev.rotcal.model.safetensors.SafetensorsDtype;
 import dev.rotcal.model.safetensors.SafetensorsWriter;
 import dev.rotcal.model.safetensors.Tensor;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

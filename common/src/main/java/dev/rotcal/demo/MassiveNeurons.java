@@ -1,6 +1,7 @@
 package dev.rotcal.demo;
 
 import static dev.rotcal.demo.DemoLayerWeights.zeroRow;
+import static dev.rotcal.demo.DemoMagnitudes.ABS_SHARPNESS;
 import static dev.rotcal.demo.DemoMagnitudes.CONSTANT;
 import static dev.rotcal.demo.DemoMagnitudes.DELIMITER_OFF_GATE;
 import static dev.rotcal.demo.DemoMagnitudes.DELIMITER_VALUES;
@@ -11,7 +12,6 @@ import static dev.rotcal.demo.DemoMagnitudes.FIRST_TOKEN_VALUES;
 import static dev.rotcal.demo.DemoMagnitudes.FLAG;
 import static dev.rotcal.demo.DemoMagnitudes.MIN_CODE_DISTANCE;
 import static dev.rotcal.demo.DemoMagnitudes.PLANTED_RMS_GROWTH;
-import static dev.rotcal.demo.DemoMagnitudes.ABS_SHARPNESS;
 
 /**
  * The planted layer's two massive neurons. Both have up = x[c0]·u (≈ 16 when they fire) and act like biases:

@@ -1,14 +1,15 @@
 package dev.rotcal.tokens;
 
-import dev.rotcal.model.safetensors.ByteSource;
+import dev.rotcal.artifact.Storage;
+import dev.rotcal.io.ByteSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 
 /**
- * One file to read token ids from: sequential reads for .npy, JSONL and text, positional reads for
- * safetensors. {@link #local} is a local file; the jobs module implements this over a Hadoop FileSystem
- * (FSDataInputStream is both an InputStream and positionally readable), so s3a:// corpora work too.
+ * One file to read token ids (or a tokenizer.json) from: sequential reads for .npy, JSONL and text,
+ * positional reads for safetensors. {@link #local} is a local file; {@link #of(Storage, String)} is a file
+ * of any {@link Storage}, so with the jobs module's Hadoop storage s3a:// and hdfs:// corpora work too.
  */
 public interface InputFile {
 
@@ -24,5 +25,10 @@ public interface InputFile {
     /** A local file. */
     static InputFile local(Path path) {
         return new LocalInputFile(path);
+    }
+
+    /** The file at {@code uri} of {@code storage}. */
+    static InputFile of(Storage storage, String uri) {
+        return new StorageInputFile(storage, uri);
     }
 }

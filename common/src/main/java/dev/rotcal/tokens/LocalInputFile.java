@@ -1,7 +1,7 @@
 package dev.rotcal.tokens;
 
-import dev.rotcal.model.safetensors.ByteSource;
-import dev.rotcal.model.safetensors.FileByteSource;
+import dev.rotcal.io.ByteSource;
+import dev.rotcal.io.FileByteSource;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

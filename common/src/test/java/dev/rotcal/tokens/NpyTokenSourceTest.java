@@ -3,6 +3,7 @@ package dev.rotcal.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rotcal.artifact.LocalStorage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,6 +49,9 @@ class NpyTokenSourceTest {
         TokenCorpus corpus = read(bytes);
         assertThat(corpus.ids()).as("ids back").containsExactly(ids);
         assertThat(corpus.rowLength()).as("a 1-D array has no rows").isZero();
+        Path file = tmp.resolve("tokens.npy");
+        assertThat(new NpyTokenSource().read(InputFile.of(new LocalStorage(), file.toUri().toString())).ids())
+                .as("the same file through the Storage interface the jobs back with Hadoop").containsExactly(ids);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.rotcal.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rotcal.artifact.LocalStorage;
 import dev.rotcal.model.safetensors.SafetensorsDtype;
 import dev.rotcal.model.safetensors.SafetensorsWriter;
 import dev.rotcal.model.safetensors.Tensor;
@@ -40,6 +41,8 @@ class SafetensorsTokenSourceTest {
                 Tensor.ofLongs("eval", List.of(2L), new long[] {7, 8}));
         assertThat(new SafetensorsTokenSource(Optional.of("eval")).read(InputFile.local(file)).ids())
                 .as("the tensor asked for").containsExactly(7, 8);
+        assertThat(new SafetensorsTokenSource(Optional.of("train")).read(InputFile.of(new LocalStorage(),
+                file.toString())).ids()).as("positional reads through the Storage interface").containsExactly(1, 2, 3, 4);
     }
 
     @Test

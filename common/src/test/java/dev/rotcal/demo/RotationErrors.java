@@ -1,0 +1,75 @@
+package dev.rotcal.demo;
+
+import dev.rotcal.linalg.RandomizedHadamard;
+import dev.rotcal.model.forward.Gemm;
+import dev.rotcal.quant.IntQuantizer;
+import java.util.SplittableRandom;
+
+/**
+ * DFROT.md's per-token 4-bit error e = ‖x − Q(x)‖₂ (symmetric, per row, clip 1) of calibration rows
+ * without rotation (NR), after a random orthogonal rotation (RO) and after a randomized Hadamard (RH).
+ */
+final class RotationErrors {
+    private RotationErrors() {
+    }
+
+    /** Per-row errors of {@code rows} ((n, d) row-major) under NR, RO and RH: {nr, ro, rh}, each (n). */
+    static double[][] nrRoRh(float[] rows, int n, int d, long seed) {
+        float[] ro = new float[rows.length]; // (n, d) x · RO
+        Gemm.times(rows, randomOrthogonal(d, seed), ro, n, d, d);
+        float[] rh = rows.clone();           // (n, d) x · D·H/√d
+        RandomizedHadamard.apply(rh, n, d, seed);
+        return new double[][] {errors(rows, n, d), errors(ro, n, d), errors(rh, n, d)};
+    }
+
+    /** (n) ‖x − Q(x)‖₂ per row. */
+    static double[] errors(float[] rows, int n, int d) {
+        float[] q = new float[rows.length];
+        IntQuantizer.fakeQuantSymmetricPerRow(rows, q, n, d, 4, 1f);
+        double[] e = new double[n];
+        for (int r = 0; r < n; r++) {
+            double s = 0;
+            for (int c = r * d; c < (r + 1) * d; c++) {
+                double diff = rows[c] - q[c];
+                s += diff * diff;
+            }
+            e[r] = Math.sqrt(s);
+        }
+        return e;
+    }
+
+    /** (d, d) row-major Haar random orthogonal matrix: Gram–Schmidt (twice) of Gaussian rows, in double. */
+    static float[] randomOrthogonal(int d, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] a = new double[d * d];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = SeededStreams.gaussian(random);
+        }
+        for (int i = 0; i < d; i++) {
+            for (int pass = 0; pass < 2; pass++) {
+                for (int j = 0; j < i; j++) {
+                    double dot = 0;
+                    for (int c = 0; c < d; c++) {
+                        dot += a[i * d + c] * a[j * d + c];
+                    }
+                    for (int c = 0; c < d; c++) {
+                        a[i * d + c] -= dot * a[j * d + c];
+                    }
+                }
+            }
+            double norm = 0;
+            for (int c = 0; c < d; c++) {
+                norm += a[i * d + c] * a[i * d + c];
+            }
+            norm = Math.sqrt(norm);
+            for (int c = 0; c < d; c++) {
+                a[i * d + c] /= norm;
+            }
+        }
+        float[] q = new float[d * d];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = (float) a[i];
+        }
+        return q;
+    }
+}
