@@ -98,7 +98,8 @@ final class DemoGrammar {
     }
 
     private static int punctuation(String mark) {
-        return DemoVocabulary.FIRST_WORD_ID - DemoVocabulary.PUNCTUATION.size() + DemoVocabulary.PUNCTUATION.indexOf(mark);
+        int first = DemoVocabulary.FIRST_WORD_ID - DemoVocabulary.PUNCTUATION.size();
+        return first + DemoVocabulary.PUNCTUATION.indexOf(mark);
     }
 
     private boolean chance(double p) {

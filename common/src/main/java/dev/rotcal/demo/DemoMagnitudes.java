@@ -4,7 +4,7 @@ package dev.rotcal.demo;
  * The numbers of the demo model's background and planted mechanism, in one place. σ is the standard
  * deviation of a background embedding channel; the residual stream's median |h| is then ≈ 0.65..0.72 and the
  * planted values (LLaMA2-7B's, DFROT.md) are ≈ 670×..1130× (first token) and ≈ 2100×..3700× (delimiter) that
- * median. A smaller median would not help: with σ ≈ 1.5 (median |h| ≈ 1) the rest of a first-token row
+ * median. A larger median would not do: with σ ≈ 1.5 (median |h| ≈ 1.2) the rest of a first-token row
  * holds so much energy that its NR error exceeds its RH error, and DFROT.md's ordering breaks.
  * See {@code package-info.java} for how each number enters the mechanism.
  */

@@ -25,7 +25,8 @@ public final class HuggingFaceTextTokenizer implements TextTokenizer, AutoClosea
     /** Loads {@code tokenizerJson} (a tokenizer.json file, local or through a Hadoop filesystem). */
     public static HuggingFaceTextTokenizer open(InputFile tokenizerJson) {
         try (InputStream in = tokenizerJson.newStream()) {
-            return new HuggingFaceTextTokenizer(tokenizerJson.location(), HuggingFaceTokenizer.newInstance(in, OPTIONS));
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(in, OPTIONS);
+            return new HuggingFaceTextTokenizer(tokenizerJson.location(), tokenizer);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot load tokenizer " + tokenizerJson.location() + ": " + e, e);
         } catch (RuntimeException e) {

@@ -23,7 +23,7 @@ public final class JsonlTokenSource implements TokenSource {
     @Override
     public TokenCorpus read(InputFile file) {
         String location = file.location();
-        IntBuffer ids = new IntBuffer();
+        GrowingIntArray ids = new GrowingIntArray();
         int rowLength = -1;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(file.newStream(),
                 StandardCharsets.UTF_8))) {
@@ -44,7 +44,7 @@ public final class JsonlTokenSource implements TokenSource {
         return new TokenCorpus(location, ids.toArray(), Math.max(rowLength, 0));
     }
 
-    private static void readLine(String line, String location, int lineNumber, IntBuffer ids) {
+    private static void readLine(String line, String location, int lineNumber, GrowingIntArray ids) {
         JsonNode node;
         try {
             node = JSON.readTree(line);

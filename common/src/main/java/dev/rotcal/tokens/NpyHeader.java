@@ -36,7 +36,8 @@ public record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
     public long count(String location) {
         long n = 1;
         for (long dim : shape) {
-            checkArgument(dim >= 0, "Cannot read %s: shape %s has a negative dimension", location, Arrays.toString(shape));
+            checkArgument(dim >= 0, "Cannot read %s: shape %s has a negative dimension", location,
+                    Arrays.toString(shape));
             try {
                 n = Math.multiplyExact(n, dim);
             } catch (ArithmeticException e) {

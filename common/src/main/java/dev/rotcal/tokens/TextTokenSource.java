@@ -26,7 +26,7 @@ public record TextTokenSource(TextTokenizer tokenizer, boolean addSpecialTokens)
     @Override
     public TokenCorpus read(InputFile file) {
         String location = file.location();
-        IntBuffer ids = new IntBuffer();
+        GrowingIntArray ids = new GrowingIntArray();
         try (Reader reader = new InputStreamReader(file.newStream(), StandardCharsets.UTF_8)) {
             char[] buffer = new char[CHUNK_CHARS];
             StringBuilder pending = new StringBuilder();

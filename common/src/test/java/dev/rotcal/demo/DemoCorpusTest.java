@@ -34,7 +34,8 @@ class DemoCorpusTest {
         TokenCorpus text;
         try (HuggingFaceTextTokenizer tokenizer = HuggingFaceTextTokenizer.open(
                 InputFile.local(dir.resolve(DemoModel.TOKENIZER_JSON)))) {
-            text = new TextTokenSource(tokenizer, false).read(InputFile.local(dir.resolve(DemoCorpus.CALIBRATION_TEXT)));
+            text = new TextTokenSource(tokenizer, false)
+                    .read(InputFile.local(dir.resolve(DemoCorpus.CALIBRATION_TEXT)));
         }
         assertThat(npy.size()).as("calibration split size").isEqualTo(written.calibrationTokens())
                 .isGreaterThanOrEqualTo(DemoCorpusSpec.defaults().calibrationTokens());
@@ -53,7 +54,8 @@ class DemoCorpusTest {
         }
         double perWindow = 2048.0 * delimiters / ids.length;
         assertThat(perWindow).as("delimiters per 2048-token window (Sun et al.: about one)").isBetween(1.0, 3.0);
-        assertThat(ids[ids.length - 1]).as("the split ends with a paragraph break").isEqualTo(DemoVocabulary.DELIMITER_ID);
+        assertThat(ids[ids.length - 1]).as("the split ends with a paragraph break")
+                .isEqualTo(DemoVocabulary.DELIMITER_ID);
         assertThat(repeats).as("the grammar never puts a token right after itself").isZero();
     }
 
@@ -67,6 +69,7 @@ class DemoCorpusTest {
                     .isEqualTo(Files.readAllBytes(dir.resolve(file)));
         }
         assertThat(Files.readString(dir.resolve(DemoCorpus.EVALUATION_TEXT)))
-                .as("the evaluation split is other text").isNotEqualTo(Files.readString(dir.resolve(DemoCorpus.CALIBRATION_TEXT)));
+                .as("the evaluation split is other text")
+                .isNotEqualTo(Files.readString(dir.resolve(DemoCorpus.CALIBRATION_TEXT)));
     }
 }

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The demo model folder: a valid HF LLaMA checkpoint, byte-identical per spec; the weights of its circuits. */
 class DemoModelTest {
@@ -104,7 +105,8 @@ class DemoModelTest {
             }
             float[] o0 = checkpoint.readFloats("model.layers.0.self_attn.o_proj.weight");
             int hd = spec.headDim();
-            assertThat(o0[ch.difference()[5] * qDim + PositionZeroCircuit.SELF_HEAD * hd + 5]).as("D = +self").isEqualTo(1f);
+            assertThat(o0[ch.difference()[5] * qDim + PositionZeroCircuit.SELF_HEAD * hd + 5]).as("D = +self")
+                    .isEqualTo(1f);
             assertThat(o0[ch.difference()[5] * qDim + PositionZeroCircuit.MEAN_HEAD * hd + 5]).as("D = −mean")
                     .isEqualTo(-1f);
         }
@@ -155,11 +157,16 @@ class DemoModelTest {
         for (int delta = 1; delta < spec.maxPositionEmbeddings(); delta++) {
             worst = Math.max(worst, score(q, k, delta, spec));
         }
+        LoggerFactory.getLogger(DemoModelTest.class).info("self head: peak score {} at Δ = 0, best other key {}",
+                String.format("%.1f", peak), String.format("%.1f", worst));
         assertThat(peak - worst).as("logit gap between j = i and the best other key (peak %.1f)", peak)
                 .isGreaterThanOrEqualTo(30.0);
     }
 
-    /** q(i)·k(i − Δ)/√hd after RoPE: Σ_p (q_p k_p + q_{p+h} k_{p+h}) cos(Δω_p) − (q_{p+h} k_p − q_p k_{p+h}) sin(Δω_p). */
+    /**
+     * q(i)·k(i − Δ)/√hd after RoPE:
+     * Σ_p (q_p k_p + q_{p+h} k_{p+h}) cos(Δω_p) − (q_{p+h} k_p − q_p k_{p+h}) sin(Δω_p), h = head_dim / 2.
+     */
     private static double score(double[] q, double[] k, int delta, DemoModelSpec spec) {
         int half = spec.headDim() / 2;
         double s = 0;

@@ -233,15 +233,18 @@ class PlantedMassiveActivationsTest {
                 }
             }
         }
-        assertThat(minFraction).as("energy of a planted token's captured row in the two channels").isGreaterThanOrEqualTo(0.9);
+        assertThat(minFraction).as("energy of a planted token's captured row in the two channels")
+                .isGreaterThanOrEqualTo(0.9);
 
         int nPlanted = pAt / d;
-        double[][] p = RotationErrors.nrRoRh(planted, nPlanted, d, 11);
-        double[][] c = RotationErrors.nrRoRh(common, cAt / d, d, 11);
+        RotationErrors rotations = new RotationErrors(d, 11);
+        double[][] p = rotations.nrRoRh(planted, nPlanted);
+        double[][] c = rotations.nrRoRh(common, cAt / d);
         double[] pm = {mean(p[0]), mean(p[1]), mean(p[2])};
         double[] cm = {mean(c[0]), mean(c[1]), mean(c[2])};
-        LOG.info("captured rows of layers {}..{} (‖x‖ = √{} = {}): planted energy fraction ≥ {}; 4-bit sym per-token"
-                        + " error NR / RO / RH: common ({} rows) {} / {} / {}, massive ({} rows) {} / {} / {}",
+        LOG.info("captured rows of layers {}..{} (‖x‖ = √{} = {}): planted energy fraction ≥ {}; 4-bit sym"
+                        + " per-token error NR / RO / RH: common ({} rows) {} / {} / {},"
+                        + " massive ({} rows) {} / {} / {}",
                 spec.plantedLayer() + 1, spec.numLayers() - 1, d, String.format("%.1f", Math.sqrt(d)),
                 String.format("%.4f", minFraction), cAt / d, f2(cm[0]), f2(cm[1]), f2(cm[2]), nPlanted, f2(pm[0]),
                 f2(pm[1]), f2(pm[2]));

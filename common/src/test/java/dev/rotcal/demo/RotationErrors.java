@@ -10,13 +10,21 @@ import java.util.SplittableRandom;
  * without rotation (NR), after a random orthogonal rotation (RO) and after a randomized Hadamard (RH).
  */
 final class RotationErrors {
-    private RotationErrors() {
+    private final int d;
+    private final long seed;
+    private final float[] randomOrthogonal; // (d, d) RO
+
+    /** Errors of d-wide rows, RO and RH's signs drawn from {@code seed}. */
+    RotationErrors(int d, long seed) {
+        this.d = d;
+        this.seed = seed;
+        this.randomOrthogonal = randomOrthogonal(d, seed);
     }
 
     /** Per-row errors of {@code rows} ((n, d) row-major) under NR, RO and RH: {nr, ro, rh}, each (n). */
-    static double[][] nrRoRh(float[] rows, int n, int d, long seed) {
+    double[][] nrRoRh(float[] rows, int n) {
         float[] ro = new float[rows.length]; // (n, d) x · RO
-        Gemm.times(rows, randomOrthogonal(d, seed), ro, n, d, d);
+        Gemm.times(rows, randomOrthogonal, ro, n, d, d);
         float[] rh = rows.clone();           // (n, d) x · D·H/√d
         RandomizedHadamard.apply(rh, n, d, seed);
         return new double[][] {errors(rows, n, d), errors(ro, n, d), errors(rh, n, d)};

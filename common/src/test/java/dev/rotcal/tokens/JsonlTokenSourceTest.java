@@ -22,7 +22,8 @@ class JsonlTokenSourceTest {
     @Test
     void arraysAndInputIdsObjectsRoundTrip() throws IOException {
         TokenCorpus corpus = read("[1, 2, 3]\n\n{\"input_ids\": [4, 5, 6], \"text\": \"ignored\"}\n[7, 8, 9]");
-        assertThat(corpus.ids()).as("lines concatenated, blank lines skipped").containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
+        assertThat(corpus.ids()).as("lines concatenated, blank lines skipped")
+                .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
         assertThat(corpus.rowLength()).as("all lines have 3 ids").isEqualTo(3);
         assertThat(read("[1, 2]\n[3]\n").rowLength()).as("ragged lines have no row length").isZero();
     }

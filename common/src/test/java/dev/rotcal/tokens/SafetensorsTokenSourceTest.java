@@ -42,7 +42,8 @@ class SafetensorsTokenSourceTest {
         assertThat(new SafetensorsTokenSource(Optional.of("eval")).read(InputFile.local(file)).ids())
                 .as("the tensor asked for").containsExactly(7, 8);
         assertThat(new SafetensorsTokenSource(Optional.of("train")).read(InputFile.of(new LocalStorage(),
-                file.toString())).ids()).as("positional reads through the Storage interface").containsExactly(1, 2, 3, 4);
+                file.toString())).ids()).as("positional reads through the Storage interface")
+                .containsExactly(1, 2, 3, 4);
     }
 
     @Test

@@ -63,6 +63,16 @@ class TextTokenSourceTest {
     }
 
     @Test
+    void aBrokenTokenizerJsonGivesAOneLineError() throws IOException {
+        Path file = tmp.resolve("tokenizer.json");
+        Files.writeString(file, "{\"model\": {\"type\": \"WordLevel\"");
+        assertThatThrownBy(() -> HuggingFaceTextTokenizer.open(InputFile.local(file))).as("truncated JSON")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Cannot load tokenizer " + file + ": ")
+                .satisfies(e -> assertThat(e.getMessage()).as("one line").doesNotContain("\n"));
+    }
+
+    @Test
     void formatFollowsTheFileName() {
         assertThat(TokenFormat.fromFileName("wiki.train.NPY")).isEqualTo(TokenFormat.NPY);
         assertThat(TokenFormat.fromFileName("s3a://b/c/tokens.safetensors")).isEqualTo(TokenFormat.SAFETENSORS);

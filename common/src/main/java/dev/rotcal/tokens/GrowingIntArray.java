@@ -5,7 +5,7 @@ import static dev.rotcal.Checks.checkArgument;
 import java.util.Arrays;
 
 /** A growable int array for token ids whose count is not known up front. */
-final class IntBuffer {
+final class GrowingIntArray {
     private int[] values = new int[1 << 12];
     private int size;
 
