@@ -1,0 +1,67 @@
+package dev.rotcal.jobs.config;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.TreeMap;
+
+/** The settings as a JSON tree with reference.conf's key names (not yet redacted). */
+final class EffectiveConfigTree {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private EffectiveConfigTree() {
+    }
+
+    static ObjectNode of(RotcalSettings s) {
+        ObjectNode rotcal = NODES.objectNode();
+        rotcal.put("run-id", s.runId());
+
+        ObjectNode model = rotcal.putObject("model");
+        model.put("uri", s.model().uri());
+        model.put("name", s.model().name());
+
+        rotcal.putObject("activations").put("uri", s.activations().uri());
+
+        ObjectNode data = rotcal.putObject("data");
+        data.put("uri", s.data().uri());
+        data.put("format", s.data().format().configName());
+        data.put("tokenizer-uri", s.data().tokenizerUri());
+        data.put("sequence-length", s.data().sequenceLength());
+        data.put("sequences", s.data().sequences());
+        data.put("seed", s.data().seed());
+
+        ObjectNode output = rotcal.putObject("output");
+        output.put("uri", s.output().uri());
+        output.put("overwrite", s.output().overwrite());
+
+        ObjectNode spark = rotcal.putObject("spark");
+        spark.put("master", s.spark().master());
+        spark.put("partitions", s.spark().partitions());
+        spark.put("blas-threads-per-task", s.spark().blasThreadsPerTask());
+
+        rotcal.putObject("capture").put("storage-level", s.capture().storageLevel());
+
+        ObjectNode massive = rotcal.putObject("massive");
+        massive.put("rule", s.massive().rule().configName());
+        massive.put("nr-error-threshold", s.massive().nrErrorThreshold());
+        massive.put("magnitude-min", s.massive().magnitudeMin());
+        massive.put("magnitude-median-ratio", s.massive().magnitudeMedianRatio());
+        massive.put("seed", s.massive().seed());
+
+        ObjectNode refine = rotcal.putObject("refine");
+        refine.put("iterations", s.refine().iterations());
+        refine.put("alpha", s.refine().alpha());
+        refine.put("init", s.refine().init().configName());
+        refine.put("seed", s.refine().seed());
+        refine.put("solver", s.refine().solver().configName());
+        refine.put("checkpoint-every", s.refine().checkpointEvery());
+        refine.put("bits", s.refine().bits());
+        refine.put("clip-ratio", s.refine().clipRatio());
+
+        ObjectNode hadoop = rotcal.putObject("hadoop");
+        new TreeMap<>(s.hadoop()).forEach(hadoop::put);
+
+        ObjectNode root = NODES.objectNode();
+        root.set("rotcal", rotcal);
+        return root;
+    }
+}

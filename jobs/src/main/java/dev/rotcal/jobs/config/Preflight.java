@@ -1,0 +1,143 @@
+package dev.rotcal.jobs.config;
+
+import dev.rotcal.artifact.ArtifactLayout;
+import dev.rotcal.artifact.Storage;
+import dev.rotcal.linalg.HadamardOrder;
+import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.SlidingWindow;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The driver's checks of the inputs and the output before any Spark work: the model's config.json is there and
+ * parses, its weights are there, its hidden size has a Hadamard matrix, the calibration data (and tokenizer) are
+ * there, and the run path does not already hold a published run (unless rotcal.output.overwrite).
+ *
+ * <p>The storage should see the same Hadoop settings as the job: e.g. a {@code HadoopStorage} made from the
+ * SparkContext's hadoopConfiguration after {@link RotcalSettings#hadoop()} was applied to it, or
+ * {@code HadoopStorage.of(settings.hadoop())} before a SparkContext exists. Refusals are
+ * {@link SettingsException}s (exit code 2); failures to reach the storage (network, credentials) are the
+ * storage's one-line IOExceptions.
+ */
+public final class Preflight {
+    private static final Logger LOG = LoggerFactory.getLogger(Preflight.class);
+
+    static final String WEIGHTS = "model.safetensors";
+    static final String SHARD_INDEX = "model.safetensors.index.json";
+    static final String SUPPORTED_HADAMARD = "supported: K·2^m with K in {" + HadamardOrder.SUPPORTED_K.stream()
+            .map(String::valueOf).collect(Collectors.joining(", ")) + "}";
+
+    private final Storage storage;
+
+    public Preflight(Storage storage) {
+        this.storage = Objects.requireNonNull(storage, "storage");
+    }
+
+    /** Runs every check in order and returns what the run needs; the first failed check throws. */
+    public PreflightResult check(RotcalSettings settings) throws IOException {
+        long start = System.nanoTime();
+        ArtifactLayout layout = layout(settings);
+        Optional<ModelConfig> modelConfig = Optional.empty();
+        Optional<HadamardOrder> hadamard = Optional.empty();
+        if (settings.calibratesModel()) {
+            ModelConfig config = readModelConfig(settings);
+            checkWeights(settings);
+            hadamard = Optional.of(hiddenHadamard(settings, config));
+            checkSequenceLength(settings, config);
+            modelConfig = Optional.of(config);
+            requireExists(settings.data().uri(), "calibration data", "rotcal.data.uri");
+            if (!settings.data().tokenizerUri().isEmpty()
+                    && settings.data().format() == DataSettings.Format.TEXT) {
+                requireExists(settings.data().tokenizerUri(), "tokenizer", "rotcal.data.tokenizer-uri");
+            }
+        } else {
+            requireExists(settings.activations().uri(), "activation dumps", "rotcal.activations.uri");
+        }
+        boolean replaces = checkOutput(settings, layout);
+        LOG.info("Preflight passed in {} ms: {} → {}{}", (System.nanoTime() - start) / 1_000_000,
+                settings.inputUri(), layout.runUri(), replaces ? " (replacing the published run there)" : "");
+        return new PreflightResult(modelConfig, hadamard, settings.model().name(), settings.runId(), layout, replaces);
+    }
+
+    private static ArtifactLayout layout(RotcalSettings settings) {
+        try {
+            return settings.layout();
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException(e.getMessage(), e);
+        }
+    }
+
+    private ModelConfig readModelConfig(RotcalSettings settings) throws IOException {
+        String uri = settings.model().file(ModelConfig.FILE_NAME);
+        byte[] json;
+        try (InputStream in = storage.open(uri)) {
+            json = in.readNBytes((int) ModelConfig.MAX_BYTES + 1);
+        } catch (FileNotFoundException e) {
+            throw new SettingsException("Cannot read model config " + uri + ": not found (check rotcal.model.uri)", e);
+        }
+        if (json.length > ModelConfig.MAX_BYTES) {
+            throw new SettingsException("Cannot read model config " + uri + ": larger than " + ModelConfig.MAX_BYTES
+                    + " bytes, not a config.json (check rotcal.model.uri)");
+        }
+        try {
+            return ModelConfig.parse(uri, json);
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException(e.getMessage(), e);
+        }
+    }
+
+    private void checkWeights(RotcalSettings settings) throws IOException {
+        if (!storage.exists(settings.model().file(WEIGHTS)) && !storage.exists(settings.model().file(SHARD_INDEX))) {
+            throw new SettingsException("Cannot read the weights of " + settings.model().uri() + ": neither "
+                    + WEIGHTS + " nor " + SHARD_INDEX + " is there (check rotcal.model.uri)");
+        }
+    }
+
+    private static HadamardOrder hiddenHadamard(RotcalSettings settings, ModelConfig config) {
+        try {
+            return HadamardOrder.of(config.hiddenSize());
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException("Cannot calibrate " + settings.model().name() + ": hidden size "
+                    + config.hiddenSize() + " has no Hadamard matrix (" + SUPPORTED_HADAMARD + ")", e);
+        }
+    }
+
+    private static void checkSequenceLength(RotcalSettings settings, ModelConfig config) {
+        int length = settings.data().sequenceLength();
+        if (length > config.maxPositionEmbeddings()) {
+            throw new SettingsException(String.format("Cannot calibrate %s: rotcal.data.sequence-length = %d is"
+                            + " longer than max_position_embeddings %d of %s (lower rotcal.data.sequence-length)",
+                    settings.model().name(), length, config.maxPositionEmbeddings(), config.source()));
+        }
+        Optional<SlidingWindow> window = config.slidingWindow();
+        if (window.isPresent() && length > window.get().size()) {
+            throw new SettingsException(String.format("Cannot calibrate %s: rotcal.data.sequence-length = %d is"
+                            + " longer than the sliding window %d of %s (lower rotcal.data.sequence-length to at most %d)",
+                    settings.model().name(), length, window.get().size(), config.source(), window.get().size()));
+        }
+    }
+
+    private void requireExists(String uri, String what, String key) throws IOException {
+        if (!storage.exists(uri)) {
+            throw new SettingsException("Cannot read " + what + " " + uri + ": not found (check " + key + ")");
+        }
+    }
+
+    private boolean checkOutput(RotcalSettings settings, ArtifactLayout layout) throws IOException {
+        if (!storage.exists(layout.manifestUri())) {
+            return false;
+        }
+        if (!settings.output().overwrite()) {
+            throw new SettingsException("Cannot publish to " + layout.runUri() + ": a published run is there (set"
+                    + " rotcal.output.overwrite=true or choose another rotcal.run-id)");
+        }
+        LOG.warn("A published run is at {}; rotcal.output.overwrite = true: it will be replaced", layout.runUri());
+        return true;
+    }
+}
