@@ -67,7 +67,7 @@
  * <h2>Measured (two 2048-token windows of the demo corpus, PlantedMassiveActivationsTest)</h2>
  * From layer 2 on, the planted tokens hold ≥ 634× the layer's median |h| in both channels; other tokens at
  * most 22.9×; before layer 2 nothing exceeds 23×. Captured rows of layers 3..5 (‖x‖ = √512 ≈ 22.6), 4-bit
- * symmetric per-token error NR / RO / RH: common 8.99 / 2.93 / 2.92, massive 0.63 / 3.04 / 1.15.
+ * symmetric per-token error NR / RO / RH: common 8.99 / 2.97 / 2.92, massive 0.63 / 2.99 / 1.15.
  *
  * <h2>Tokenizer and corpus</h2>
  * tokenizer.json: WordLevel over &lt;unk&gt; 0, &lt;s&gt; 1, &lt;/s&gt; 2, "\n" 3, ". , ? ! ; :" 4..9 and

@@ -1,9 +1,9 @@
 package dev.rotcal.demo;
 
+import dev.rotcal.linalg.RandomOrthogonal;
 import dev.rotcal.linalg.RandomizedHadamard;
 import dev.rotcal.model.forward.Gemm;
 import dev.rotcal.quant.IntQuantizer;
-import java.util.SplittableRandom;
 
 /**
  * DFROT.md's per-token 4-bit error e = ‖x − Q(x)‖₂ (symmetric, per row, clip 1) of calibration rows
@@ -18,7 +18,11 @@ final class RotationErrors {
     RotationErrors(int d, long seed) {
         this.d = d;
         this.seed = seed;
-        this.randomOrthogonal = randomOrthogonal(d, seed);
+        double[] ro = RandomOrthogonal.matrix(d, seed);
+        this.randomOrthogonal = new float[ro.length];
+        for (int i = 0; i < ro.length; i++) {
+            randomOrthogonal[i] = (float) ro[i];
+        }
     }
 
     /** Per-row errors of {@code rows} ((n, d) row-major) under NR, RO and RH: {nr, ro, rh}, each (n). */
@@ -44,40 +48,5 @@ final class RotationErrors {
             e[r] = Math.sqrt(s);
         }
         return e;
-    }
-
-    /** (d, d) row-major Haar random orthogonal matrix: Gram–Schmidt (twice) of Gaussian rows, in double. */
-    static float[] randomOrthogonal(int d, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        double[] a = new double[d * d];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = SeededStreams.gaussian(random);
-        }
-        for (int i = 0; i < d; i++) {
-            for (int pass = 0; pass < 2; pass++) {
-                for (int j = 0; j < i; j++) {
-                    double dot = 0;
-                    for (int c = 0; c < d; c++) {
-                        dot += a[i * d + c] * a[j * d + c];
-                    }
-                    for (int c = 0; c < d; c++) {
-                        a[i * d + c] -= dot * a[j * d + c];
-                    }
-                }
-            }
-            double norm = 0;
-            for (int c = 0; c < d; c++) {
-                norm += a[i * d + c] * a[i * d + c];
-            }
-            norm = Math.sqrt(norm);
-            for (int c = 0; c < d; c++) {
-                a[i * d + c] /= norm;
-            }
-        }
-        float[] q = new float[d * d];
-        for (int i = 0; i < q.length; i++) {
-            q[i] = (float) a[i];
-        }
-        return q;
     }
 }
