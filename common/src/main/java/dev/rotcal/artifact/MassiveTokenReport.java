@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -46,7 +47,7 @@ public record MassiveTokenReport(
             @JsonProperty("site") String site,
             @JsonProperty("max_abs") float maxAbs,
             @JsonProperty("channels") int[] channels,
-            @JsonProperty("nr_error") double nrError) {
+            @JsonProperty("nr_error") double nrError) implements Serializable {
     }
 
     /**
@@ -71,7 +72,7 @@ public record MassiveTokenReport(
     }
 
     /** A flagged row as the scan found it, before grouping. */
-    public record FlaggedRow(int sequence, int position, int tokenId, Row row) {
+    public record FlaggedRow(int sequence, int position, int tokenId, Row row) implements Serializable {
     }
 
     /** Groups flagged rows by token; {@code text} maps token ids to their text where a tokenizer is known. */

@@ -41,6 +41,7 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
 
     private final Precision precision;
     private final boolean svdFallback;
+    private volatile boolean fellBack; // the last solve handed C to dgesdd
 
     /** dsyevd in double, falling back to dgesdd when C is too ill-conditioned for the normal equations. */
     public EigenProcrustesSolver() {
@@ -59,6 +60,7 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
 
     @Override
     public double[] solve(double[] c, int d) {
+        fellBack = false;
         double[] x = ProcrustesInput.scaledCopy(c, d); // (d, d) C / max|C|
         double[] g = DenseLinearAlgebra.gram(x, d, d); // (d, d) CᵀC = V·Λ·Vᵀ
         DenseLinearAlgebra.SymmetricEigen eigen = DenseLinearAlgebra.symmetricEigen(g, d, precision);
@@ -118,6 +120,11 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
         return rotation(u, v, d);
     }
 
+    /** True when the last {@link #solve} found C too ill-conditioned and handed it to dgesdd. */
+    public boolean fellBackOnLastSolve() {
+        return fellBack;
+    }
+
     /** How many columns of W (d, d) = C·V past {@code rank} are rounding noise (‖w_j‖ ≤ d·ε·σ_max). */
     private static int nullity(double[] w, int rank, double sigmaMax, int d) {
         double noise = d * Precision.DOUBLE.epsilon() * sigmaMax;
@@ -134,6 +141,7 @@ public final class EigenProcrustesSolver implements ProcrustesSolver {
 
     /** dgesdd's answer (with the fallback), else U·Vᵀ with a WARN. */
     private double[] tooIllConditioned(double[] c, double[] u, double[] v, int d, String why) {
+        fellBack = svdFallback;
         if (svdFallback) {
             LOG.info("Eigen Procrustes (d = {}, {}): C is too ill-conditioned for the normal equations ({}); "
                     + "solving with dgesdd", d, precision, why);

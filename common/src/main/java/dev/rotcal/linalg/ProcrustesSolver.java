@@ -28,9 +28,10 @@ public interface ProcrustesSolver {
      * to 3e-12 at d = 4096 in 27 s against dgesdd's 32–51 s (about even at d ≤ 2048); float SVD was 1e-3 off,
      * Newton–Schulz exact but 117 s. When C is too ill-conditioned for the normal equations (κ ≳ 1e7; more
      * likely with few rows per channel) it falls back to dgesdd, logged at INFO, and then costs about
-     * 1.5× dgesdd: if that shows up every iteration, use {@link SvdProcrustesSolver} directly.
+     * 1.5× dgesdd; the default therefore switches to dgesdd for good after the first fallback
+     * ({@link AdaptiveProcrustesSolver}): DFRot's C keeps its conditioning from one step to the next.
      */
     static ProcrustesSolver defaultSolver() {
-        return new EigenProcrustesSolver();
+        return new AdaptiveProcrustesSolver();
     }
 }

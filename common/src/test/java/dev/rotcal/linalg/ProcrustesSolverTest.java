@@ -104,6 +104,21 @@ class ProcrustesSolverTest {
     }
 
     @Test
+    void theDefaultSwitchesToDgesddForGoodAfterOneFallback() {
+        int d = 128;
+        double[] hard = ProcrustesProblems.dfrotShaped(2 * d, d, 1);  // κ ≈ 8e7: the eigen solver falls back
+        double[] easy = ProcrustesProblems.dfrotShaped(8 * d, d, 400);
+        AdaptiveProcrustesSolver solver = new AdaptiveProcrustesSolver();
+        solver.solve(easy, d);
+        assertThat(solver.usesSvd()).as("a well-enough conditioned C stays with the eigen solver").isFalse();
+        assertThat(solver.solve(hard, d)).as("the fallback's answer is dgesdd's")
+                .containsExactly(new SvdProcrustesSolver(Precision.DOUBLE).solve(hard, d));
+        assertThat(solver.usesSvd()).as("after one fallback the solver stays with dgesdd").isTrue();
+        assertThat(solver.solve(easy, d)).as("later solves are dgesdd's")
+                .containsExactly(new SvdProcrustesSolver(Precision.DOUBLE).solve(easy, d));
+    }
+
+    @Test
     void floatSvdStillNearlyOptimizesTheObjectiveOnADfrotShapedProblem() {
         // its error sits in C's weak directions, where trace(RᵀC) hardly changes
         int d = 128;

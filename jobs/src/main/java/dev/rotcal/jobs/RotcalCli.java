@@ -4,9 +4,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The rotcal command line; the calibration job arrives with the Spark-job issue. */
-@Command(name = "rotcal", mixinStandardHelpOptions = true, version = "rotcal 0.1.0-SNAPSHOT",
+@Command(name = "rotcal", mixinStandardHelpOptions = true, versionProvider = RotcalCli.Version.class,
         description = "Calibrates LLM rotations (DFRot) and 4-bit quantization scales on Apache Spark.",
-        subcommands = {RotcalCli.Demo.class})
+        subcommands = {CalibrateCommand.class, InspectCommand.class, RotcalCli.Demo.class})
 public final class RotcalCli implements Runnable {
 
     public static void main(String[] args) {
@@ -16,6 +16,14 @@ public final class RotcalCli implements Runnable {
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
+    }
+
+    /** --version: from the jar. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"rotcal " + RotcalVersion.get()};
+        }
     }
 
     @Command(name = "demo", description = "Runs the embedded demo (demo model, local Spark, ./out).")

@@ -18,14 +18,16 @@ import java.util.List;
  * @param position (n) position of each row in its sequence
  * @param token    (n) token id of each row (−1 when unknown, e.g. activation dumps without tokens)
  * @param rows     (n, d) row-major rows x = h / rms(h)
+ * @param rms      (n) rms(h) of each row, so the residual stream is h = x · rms (Sun et al.'s magnitude rule)
  */
 public record ActivationChunk(int layer, RowSite site, int d, int[] sequence, int[] position, int[] token,
-                              float[] rows) implements Serializable {
+                              float[] rows, float[] rms) implements Serializable {
     public ActivationChunk {
         int n = sequence.length;
-        checkArgument(position.length == n && token.length == n && rows.length == Math.multiplyExact(n, d),
-                "Cannot build an activation chunk: %d sequence ids, %d positions, %d tokens, %d floats for d = %d",
-                n, position.length, token.length, rows.length, d);
+        checkArgument(position.length == n && token.length == n && rms.length == n
+                        && rows.length == Math.multiplyExact(n, d),
+                "Cannot build an activation chunk: %d sequence ids, %d positions, %d tokens, %d rms, %d floats for "
+                        + "d = %d", n, position.length, token.length, rms.length, rows.length, d);
     }
 
     public int rowCount() {
@@ -49,7 +51,7 @@ public record ActivationChunk(int layer, RowSite site, int d, int[] sequence, in
             int to = Math.min(n, from + maxRows);
             pieces.add(new ActivationChunk(layer, site, d, Arrays.copyOfRange(sequence, from, to),
                     Arrays.copyOfRange(position, from, to), Arrays.copyOfRange(token, from, to),
-                    Arrays.copyOfRange(rows, from * d, to * d)));
+                    Arrays.copyOfRange(rows, from * d, to * d), Arrays.copyOfRange(rms, from, to)));
         }
         return pieces;
     }

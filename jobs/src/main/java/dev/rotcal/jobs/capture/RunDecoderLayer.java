@@ -44,11 +44,12 @@ public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
                     tokens.seqLen(), lease.weights(), CaptureSwitches.NORM_ROWS);
         }
         return new LayerStep(new HiddenBlock(tokens, hidden, layer + 1),
-                chunk(RowSite.ATTENTION_INPUT, tokens, captures.attentionInput(), config.hiddenSize()),
-                chunk(RowSite.MLP_INPUT, tokens, captures.mlpInput(), config.hiddenSize()));
+                chunk(RowSite.ATTENTION_INPUT, tokens, captures.attentionInput(), captures.attentionInputRms(),
+                        config.hiddenSize()),
+                chunk(RowSite.MLP_INPUT, tokens, captures.mlpInput(), captures.mlpInputRms(), config.hiddenSize()));
     }
 
-    private ActivationChunk chunk(RowSite site, TokenBlock tokens, float[] rows, int d) {
+    private ActivationChunk chunk(RowSite site, TokenBlock tokens, float[] rows, float[] rms, int d) {
         int n = tokens.rows();
         int[] sequence = new int[n];
         int[] position = new int[n];
@@ -56,6 +57,6 @@ public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
             sequence[i] = tokens.sequenceIds()[i / tokens.seqLen()];
             position[i] = i % tokens.seqLen();
         }
-        return new ActivationChunk(layer, site, d, sequence, position, tokens.tokens().clone(), rows);
+        return new ActivationChunk(layer, site, d, sequence, position, tokens.tokens().clone(), rows, rms);
     }
 }

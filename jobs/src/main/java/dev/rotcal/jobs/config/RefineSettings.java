@@ -13,9 +13,10 @@ import java.io.Serializable;
  * @param checkpointEvery iterations between R checkpoints (0 = off)
  * @param bits            bits of the loss's quantizer (2..8)
  * @param clipRatio       clip ratio of the loss's quantizer, in (0, 1]
+ * @param comparePlainProcrustes also refine with α = 1 from the same start, for the comparison in metrics.json
  */
 public record RefineSettings(int iterations, double alpha, Init init, long seed, Solver solver, int checkpointEvery,
-                             int bits, double clipRatio) implements Serializable {
+                             int bits, double clipRatio, boolean comparePlainProcrustes) implements Serializable {
 
     /** The starting rotation. */
     public enum Init implements ConfigEnum {

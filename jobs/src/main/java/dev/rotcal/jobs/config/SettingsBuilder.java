@@ -105,7 +105,8 @@ final class SettingsBuilder {
         int bits = r.integer("rotcal.refine.bits", 2, 8, "it must be between 2 and 8", "4 for W4A4");
         double clipRatio = r.decimal("rotcal.refine.clip-ratio", v -> v > 0 && v <= 1, "it must be in (0, 1]",
                 "1.0 = no clipping");
-        return new RefineSettings(iterations, alpha, init, seed, solver, checkpointEvery, bits, clipRatio);
+        return new RefineSettings(iterations, alpha, init, seed, solver, checkpointEvery, bits, clipRatio,
+                r.bool("rotcal.refine.compare-plain-procrustes"));
     }
 
     private void checkInput(String modelUri, String activationsUri) {

@@ -49,7 +49,7 @@ class SettingsLoaderTest {
         assertThat(s.capture().sparkStorageLevel().useDisk()).as("a real Spark StorageLevel").isTrue();
         assertThat(s.massive()).isEqualTo(new MassiveSettings(Rule.NR_ERROR, 8.5 / 64, 100.0, 1000.0, 0));
         assertThat(s.refine()).as("DFRot's recipe")
-                .isEqualTo(new RefineSettings(100, 100.0, Init.RANDOM_HADAMARD, 0, Solver.AUTO, 10, 4, 1.0));
+                .isEqualTo(new RefineSettings(100, 100.0, Init.RANDOM_HADAMARD, 0, Solver.AUTO, 10, 4, 1.0, false));
         assertThat(s.hadoop()).isEmpty();
         assertThat(s.layout().runUri()).isEqualTo("file:/work/rotcal/out/tiny/run-20260131-123456");
     }

@@ -1,0 +1,77 @@
+package dev.rotcal.jobs;
+
+import dev.rotcal.artifact.SecretRedactor;
+import dev.rotcal.jobs.calibrate.CalibrationJob;
+import dev.rotcal.jobs.calibrate.RunSummary;
+import dev.rotcal.jobs.config.PreflightResult;
+import dev.rotcal.jobs.config.Preflight;
+import dev.rotcal.jobs.config.RotcalSettings;
+import dev.rotcal.jobs.config.SettingsLoader;
+import dev.rotcal.jobs.io.HadoopStorage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code rotcal calibrate --config FILE [--set key=value]… [--resume]}. */
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+        description = "Calibrates a model: capture, scan for massive tokens, refine R1 (DFRot), publish the artifact.")
+public final class CalibrateCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(CalibrateCommand.class);
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "HOCON overlay over reference.conf; repeat to layer several (later wins)")
+    List<Path> configs = new ArrayList<>();
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+            description = "Override one key, e.g. --set rotcal.refine.iterations=5 (applied after the files)")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--resume", description = "Continue the run id's refinement from its last checkpoint of R")
+    boolean resume;
+
+    @Override
+    public Integer call() {
+        Set<String> secrets = Set.of();
+        try {
+            RotcalSettings settings = new SettingsLoader().load(configs, overrides);
+            MDC.put(RotcalSettings.MDC_RUN_ID, settings.runId());
+            SparkConf sparkConf = new SparkConf();
+            Map<String, String> hadoop = HadoopSettings.of(sparkConf, settings.hadoop());
+            secrets = SecretRedactor.secretValues(hadoop);
+            RunSummary summary = run(settings, sparkConf, hadoop, resume);
+            System.out.print(summary.render());
+            return 0;
+        } catch (Exception | LinkageError e) {
+            CliErrors.Report report = CliErrors.report(e, secrets);
+            LOG.debug("calibrate failed", e);
+            System.err.println(report.line());
+            return report.exitCode();
+        } finally {
+            MDC.remove(RotcalSettings.MDC_RUN_ID);
+        }
+    }
+
+    /** Preflight on the driver, then the Spark run. */
+    public static RunSummary run(RotcalSettings settings, SparkConf sparkConf, Map<String, String> hadoop,
+                                 boolean resume) throws Exception {
+        try (HadoopStorage storage = HadoopStorage.of(hadoop)) {
+            PreflightResult preflight = new Preflight(storage).check(settings);
+            LOG.info("calibrate {} -> {} (run {})", settings.inputUri(), preflight.layout().runUri(), settings.runId());
+            sparkConf.setAppName("rotcal " + preflight.modelName() + " " + settings.runId());
+            if (settings.spark().hasMaster()) {
+                sparkConf.setMaster(settings.spark().master());
+            }
+            HadoopSettings.apply(sparkConf, hadoop);
+            return new CalibrationJob(settings, storage, preflight).run(sparkConf, resume);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.rotcal.jobs;
+
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.SparkConf;
+import scala.Tuple2;
+
+/**
+ * The Hadoop settings rotcal reads and writes files with: spark-submit's {@code --conf spark.hadoop.*} (in
+ * the driver's SparkConf) overlaid with {@code rotcal.hadoop.*} from the rotcal config. The same map builds
+ * the driver's {@code HadoopStorage} for the preflight checks (before any SparkContext exists) and is set on
+ * the SparkConf, so executors see the same file systems.
+ */
+public final class HadoopSettings {
+    private HadoopSettings() {
+    }
+
+    public static Map<String, String> of(SparkConf sparkConf, Map<String, String> rotcalHadoop) {
+        Map<String, String> merged = new TreeMap<>();
+        for (Tuple2<String, String> kv : sparkConf.getAllWithPrefix("spark.hadoop.")) {
+            merged.put(kv._1(), kv._2());
+        }
+        merged.putAll(rotcalHadoop);
+        return merged;
+    }
+
+    /** Sets them on the SparkConf as spark.hadoop.* so the SparkContext's hadoopConfiguration carries them. */
+    public static SparkConf apply(SparkConf sparkConf, Map<String, String> hadoop) {
+        hadoop.forEach((k, v) -> sparkConf.set("spark.hadoop." + k, v));
+        return sparkConf;
+    }
+}

@@ -1,0 +1,97 @@
+package dev.rotcal.jobs.refine;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.rotcal.artifact.Storage;
+import dev.rotcal.dfrot.DfrotRefiner;
+import dev.rotcal.io.ByteSource;
+import dev.rotcal.jobs.BadInputException;
+import dev.rotcal.model.safetensors.SafetensorsFile;
+import dev.rotcal.model.safetensors.SafetensorsWriter;
+import dev.rotcal.model.safetensors.Tensor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The refine stage's checkpoint: the rotation after step k and the history of steps 1..k, so a run whose
+ * driver died resumes at step k+1 and ends at the same R as an uninterrupted run. R is stored exactly, as
+ * the IEEE-754 bits of its doubles (an I64 tensor "R_bits" [d, d]); the history as JSON metadata; the
+ * "compatibility" string (what the rows and the loop depend on) must match to resume.
+ *
+ * @param uri where the checkpoint file lives (outside the published run: under the model's _checkpoints/)
+ */
+public record RefineCheckpoint(Storage storage, String uri) {
+    private static final Logger LOG = LoggerFactory.getLogger(RefineCheckpoint.class);
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+    private static final String ROTATION_BITS = "R_bits";
+
+    /** Writes the checkpoint (to a temporary name first, so a crash mid-write keeps the previous one). */
+    public void save(double[] rotation, int d, List<DfrotRefiner.Iteration> history, String compatibility) {
+        long[] bits = new long[rotation.length]; // (d, d) Double.doubleToRawLongBits of R
+        for (int i = 0; i < bits.length; i++) {
+            bits[i] = Double.doubleToRawLongBits(rotation[i]);
+        }
+        String tmp = uri + ".tmp";
+        try {
+            try (OutputStream out = storage.create(tmp, true)) {
+                SafetensorsWriter.write(out, Map.of("steps", Integer.toString(history.size()),
+                                "history", JSON.writeValueAsString(history), "compatibility", compatibility,
+                                "encoding", "R_bits holds Double.doubleToRawLongBits of R (d, d) row-major"),
+                        List.of(Tensor.ofLongs(ROTATION_BITS, List.of((long) d, (long) d), bits)));
+            }
+            if (storage.exists(uri)) {
+                storage.delete(uri);
+            }
+            storage.rename(tmp, uri);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the refine checkpoint " + uri + ": " + e.getMessage(), e);
+        }
+        LOG.info("refine: checkpoint after step {} written to {}", history.size(), uri);
+    }
+
+    /** The saved start, if a checkpoint exists; refuses one made for other rows or another loop. */
+    public Optional<DfrotRefiner.Start> load(int d, String compatibility) {
+        try {
+            if (!storage.exists(uri)) {
+                return Optional.empty();
+            }
+            try (ByteSource source = storage.openByteSource(uri); SafetensorsFile file = SafetensorsFile.open(source)) {
+                String saved = file.metadata().get("compatibility");
+                if (!compatibility.equals(saved)) {
+                    throw new BadInputException("Cannot resume from " + uri + ": it was made for " + saved
+                            + ", this run is " + compatibility
+                            + " (resume with the same config and data, or start a new run id)");
+                }
+                long[] bits = file.read(ROTATION_BITS).longs();
+                double[] rotation = new double[bits.length];
+                for (int i = 0; i < bits.length; i++) {
+                    rotation[i] = Double.longBitsToDouble(bits[i]);
+                }
+                if (rotation.length != d * d) {
+                    throw new BadInputException("Cannot resume from " + uri + ": R has " + rotation.length
+                            + " values, the rows have width " + d + " (wrong run id?)");
+                }
+                List<DfrotRefiner.Iteration> history = JSON.readValue(file.metadata().get("history"),
+                        new TypeReference<List<DfrotRefiner.Iteration>>() { });
+                return Optional.of(new DfrotRefiner.Start(rotation, history));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the refine checkpoint " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void delete() {
+        try {
+            storage.delete(uri);
+        } catch (IOException e) {
+            LOG.warn("Could not delete the refine checkpoint {}: {}", uri, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.rotcal.jobs.refine;
+
+import dev.rotcal.dfrot.ProcrustesAccumulator;
+import dev.rotcal.dfrot.WeightedRows;
+import dev.rotcal.jobs.capture.ActivationChunk;
+import dev.rotcal.jobs.spark.DeterministicTreeAggregate;
+import dev.rotcal.jobs.spark.JobGroups;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * The calibration rows as DFRot's loop sees them, spread over the cluster: each pass broadcasts R, every
+ * partition adds its chunks into an accumulator, the accumulators are merged in a fixed order
+ * ({@link DeterministicTreeAggregate}) and the broadcast is destroyed.
+ */
+public final class SparkRows implements WeightedRows {
+    private final JavaSparkContext sc;
+    private final JavaRDD<ActivationChunk> rows;
+    private final Broadcast<long[]> massiveKeys;
+    private final double alpha;
+    private final int d;
+    private final int blasThreads;
+    private final String label;
+    private int passes;
+
+    /**
+     * @param rows        the persisted calibration rows
+     * @param massiveKeys sorted keys of the rows weighted by α
+     * @param label       names the passes in the Spark UI ("refine α=100")
+     */
+    public SparkRows(JavaSparkContext sc, JavaRDD<ActivationChunk> rows, Broadcast<long[]> massiveKeys, double alpha,
+                     int d, int blasThreads, String label) {
+        this.sc = sc;
+        this.rows = rows;
+        this.massiveKeys = massiveKeys;
+        this.alpha = alpha;
+        this.d = d;
+        this.blasThreads = blasThreads;
+        this.label = label;
+    }
+
+    @Override
+    public int d() {
+        return d;
+    }
+
+    @Override
+    public ProcrustesAccumulator accumulate(double[] r) {
+        Broadcast<double[]> rotation = sc.broadcast(r);
+        passes++;
+        try (JobGroups.Group g = JobGroups.enter(sc, "refine", "%s: pass %d, C = A_wᵀ·Q(A_w·R) over %d partitions",
+                label, passes, rows.getNumPartitions())) {
+            JavaRDD<ProcrustesAccumulator> partials = rows.mapPartitions(
+                    new AccumulatePartition(rotation, massiveKeys, alpha, d, blasThreads));
+            return DeterministicTreeAggregate.merge(partials, ProcrustesAccumulator::merge,
+                    new ProcrustesAccumulator(d));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("[BUG] merging accumulators failed: " + e, e);
+        } finally {
+            rotation.destroy();
+        }
+    }
+}
