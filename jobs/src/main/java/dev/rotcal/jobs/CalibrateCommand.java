@@ -70,6 +70,11 @@ public final class CalibrateCommand implements Callable<Integer> {
             if (settings.spark().hasMaster()) {
                 sparkConf.setMaster(settings.spark().master());
             }
+            if (sparkConf.get("spark.master", "local[*]").startsWith("local")) {
+                // local mode talks only to itself: stay on loopback whatever the host name resolves to
+                sparkConf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+                sparkConf.setIfMissing("spark.driver.host", "127.0.0.1");
+            }
             HadoopSettings.apply(sparkConf, hadoop);
             return new CalibrationJob(settings, storage, preflight).run(sparkConf, resume);
         }
