@@ -3,10 +3,10 @@ package dev.rotcal.jobs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The rotcal command line; the calibration job arrives with the Spark-job issue. */
+/** The rotcal command line: demo, calibrate, inspect. */
 @Command(name = "rotcal", mixinStandardHelpOptions = true, versionProvider = RotcalCli.Version.class,
         description = "Calibrates LLM rotations (DFRot) and 4-bit quantization scales on Apache Spark.",
-        subcommands = {CalibrateCommand.class, InspectCommand.class, RotcalCli.Demo.class})
+        subcommands = {DemoCommand.class, CalibrateCommand.class, InspectCommand.class})
 public final class RotcalCli implements Runnable {
 
     public static void main(String[] args) {
@@ -23,15 +23,6 @@ public final class RotcalCli implements Runnable {
         @Override
         public String[] getVersion() {
             return new String[] {"rotcal " + RotcalVersion.get()};
-        }
-    }
-
-    @Command(name = "demo", description = "Runs the embedded demo (demo model, local Spark, ./out).")
-    static final class Demo implements Runnable {
-        @Override
-        public void run() {
-            System.out.println("rotcal demo: coming. The core math (common) is built and tested; "
-                    + "the demo model and the Spark calibration job land with the next issues.");
         }
     }
 }
