@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How a {@link SparkSubmitRunner} submission ended: the exit code of the SparkSubmit JVM and its stdout and
@@ -20,6 +22,8 @@ import java.util.Optional;
  */
 public record SparkSubmitResult(List<String> command, int exitCode, Path stdoutFile, Path stderrFile, long millis) {
     private static final int TAIL_LINES = 30;
+    // StandaloneSchedulerBackend, INFO: "Connected to Spark cluster with app ID app-20261122121238-0000"
+    private static final Pattern APPLICATION_ID = Pattern.compile("Connected to Spark cluster with app ID (\\S+)");
 
     public SparkSubmitResult {
         command = List.copyOf(command);
@@ -41,6 +45,12 @@ public record SparkSubmitResult(List<String> command, int exitCode, Path stdoutF
     public Optional<String> stdoutLineAfter(String prefix) {
         return stdoutLines().stream().filter(line -> line.startsWith(prefix))
                 .map(line -> line.substring(prefix.length())).findFirst();
+    }
+
+    /** The application id a standalone master gave the driver (app-…), read from the driver's log. */
+    public Optional<String> applicationId() {
+        Matcher matcher = APPLICATION_ID.matcher(stderr());
+        return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
     }
 
     /** Exit code, wall time and the tails of both streams, for failure messages. */

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotcal.jobs.testing.probe.ClusterProbe;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,10 @@ class StandaloneClusterIT {
                             .conf("spark.scheduler.minRegisteredResourcesRatio", "1.0")
                             .conf("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s"),
                     spark.masterUrl(), spark::diagnostics);
+            String applicationId = cluster.path("applicationId").asText();
+            assertThat(spark.tasksPerExecutor(applicationId))
+                    .as("the executors' logs should show the tasks the probe reports: %s", cluster)
+                    .isEqualTo(tasksPerExecutor(cluster));
             LOG.info("start-up: master up {} ms, {} workers registered {} ms later; probe on the cluster: "
                             + "SparkContext {} ms, first job (executors start included) {} ms",
                     spark.masterStartMillis(), WORKERS, spark.workersStartMillis(),
@@ -84,7 +90,17 @@ class StandaloneClusterIT {
         assertThat(report.path("master").asText()).as("the probe should have run against %s", master)
                 .isEqualTo(master);
         assertThat(report.path("partitions").size()).as("one report per partition").isEqualTo(PARTITIONS);
+        if (master.startsWith("spark://")) {
+            assertThat(result.applicationId()).as("the driver's log should name the application the master ran")
+                    .contains(report.path("applicationId").asText());
+        }
         return report;
+    }
+
+    private static Map<String, Integer> tasksPerExecutor(JsonNode report) {
+        Map<String, Integer> tasks = new TreeMap<>();
+        report.path("partitions").forEach(partition -> tasks.merge(partition.path("executorId").asText(), 1, Integer::sum));
+        return tasks;
     }
 
     private static List<Integer> sums(JsonNode report) {

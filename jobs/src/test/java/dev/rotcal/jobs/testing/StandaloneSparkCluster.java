@@ -9,12 +9,15 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -41,6 +44,7 @@ public final class StandaloneSparkCluster implements AutoCloseable {
     private static final long WORKERS_LIMIT_MILLIS = 120_000;
     private static final int MASTER_ATTEMPTS = 3;
     private static final int TAIL_LINES = 15;
+    private static final String RUNNING_TASK = "Executor: Running task ";
     // The daemons only schedule (the executors they start get spark.executor.memory): a small heap, and C1 only,
     // which starts faster and costs the 2 shared cores less than C2 would.
     private static final List<String> DAEMON_JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC",
@@ -119,6 +123,36 @@ public final class StandaloneSparkCluster implements AutoCloseable {
         } finally {
             connection.disconnect();
         }
+    }
+
+    /**
+     * How many tasks each executor of an application started, counted from the executors' own logs
+     * (work-dir/app-id/executor-id/stderr, "Executor: Running task" lines at Spark's default INFO level). Lets a
+     * test check that an application it cannot change (the calibrate command) ran on every worker.
+     *
+     * @return executor id → tasks started, in executor id order; empty if no worker ran the application
+     */
+    public Map<String, Integer> tasksPerExecutor(String applicationId) throws IOException {
+        Map<String, Integer> tasks = new TreeMap<>();
+        for (Daemon daemon : daemons) {
+            Path appDir = daemon.workDir() == null ? null : daemon.workDir().resolve(applicationId);
+            if (appDir == null || !Files.isDirectory(appDir)) {
+                continue;
+            }
+            try (Stream<Path> executors = Files.list(appDir)) {
+                for (Path executor : executors.filter(Files::isDirectory).toList()) {
+                    Path log = executor.resolve("stderr");
+                    int started = 0;
+                    if (Files.isRegularFile(log)) {
+                        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+                            started = (int) lines.filter(line -> line.contains(RUNNING_TASK)).count();
+                        }
+                    }
+                    tasks.merge(executor.getFileName().toString(), started, Integer::sum);
+                }
+            }
+        }
+        return tasks;
     }
 
     /** Tails of the daemons' logs and of every executor's stderr, for failure messages. */
