@@ -110,8 +110,9 @@ final class DumpHeaders {
                         + " row)", file, info.dtype());
         check(info.shape().size() == 1, "Cannot read activation dump %s: tensor input_ids has shape %s, expected"
                 + " [rows] (the token id of every row)", file, info.shape());
-        check(inputIds == null, "Cannot read activation dumps %s: tensor input_ids is in both %s and %s (each tensor"
-                + " belongs in one file)", uri, inputIds == null ? "" : inputIds.tensor().file(), file);
+        if (inputIds != null) {
+            throw inBothFiles(info.name(), inputIds, file);
+        }
         inputIds = new Found(new DumpTensor(file, info.name(), info.dtype()), info.shape());
     }
 
@@ -124,8 +125,9 @@ final class DumpHeaders {
                 + " hidden size]", file, info.name(), info.shape());
         Found[] sites = layers.computeIfAbsent(layer, l -> new Found[RowSite.values().length]);
         Found previous = sites[site.ordinal()];
-        check(previous == null, "Cannot read activation dumps %s: tensor %s is in both %s and %s (each tensor"
-                + " belongs in one file)", uri, info.name(), previous == null ? "" : previous.tensor().file(), file);
+        if (previous != null) {
+            throw inBothFiles(info.name(), previous, file);
+        }
         sites[site.ordinal()] = new Found(new DumpTensor(file, info.name(), info.dtype()), info.shape());
     }
 
@@ -143,18 +145,20 @@ final class DumpHeaders {
         }
         check(value > 0, "Cannot read activation dump %s: __metadata__ %s = \"%s\" is not a positive integer",
                 file, key, text);
-        check(earlier == null || earlier.value() == value, "Cannot read activation dumps %s: __metadata__ %s is %d"
-                + " in %s but %d in %s (the files must describe the same tokens)", uri, key,
-                earlier == null ? 0 : earlier.value(), earlier == null ? "" : earlier.file(), value, file);
-        return earlier != null ? earlier : new Declared(value, file);
+        if (earlier == null) {
+            return new Declared(value, file);
+        }
+        check(earlier.value() == value, "Cannot read activation dumps %s: __metadata__ %s is %d in %s but %d in %s (the"
+                + " files must describe the same tokens)", uri, key, earlier.value(), earlier.file(), value, file);
+        return earlier;
     }
 
     private ActivationDumps validated(List<String> files) {
         check(!layers.isEmpty(), "Cannot read activation dumps %s: none of its %d files has a tensor named"
                         + " model.layers.{i}.attn_in or model.layers.{i}.mlp_in%s (write the input_layernorm and"
                         + " post_attention_layernorm outputs without the gain under these names)", uri, files.size(),
-                ignored.isEmpty() ? "" : " (it has " + String.join(", ", ignored.subList(0, Math.min(3, ignored.size())))
-                        + (ignored.size() > 3 ? ", …" : "") + ")");
+                ignored.isEmpty() ? "" : " (it has " + String.join(", ",
+                        ignored.subList(0, Math.min(3, ignored.size()))) + (ignored.size() > 3 ? ", …" : "") + ")");
         int layerCount = layers.keySet().stream().mapToInt(Integer::intValue).max().getAsInt() + 1;
         List<DumpTensor> tensors = new ArrayList<>();
         Found reference = null;
@@ -188,17 +192,22 @@ final class DumpHeaders {
         check(rows <= Integer.MAX_VALUE && d <= Integer.MAX_VALUE, "Cannot read activation dump %s: tensor %s has"
                         + " shape %s, more rows or channels than rotcal handles (split the dump into fewer tokens)",
                 reference.tensor().file(), reference.tensor().name(), reference.shape());
-        check(hiddenSize == null || hiddenSize.value() == d, "Cannot read activation dump %s: __metadata__"
-                        + " hidden_size = %d but tensor %s (in %s) is %d wide", hiddenSize == null ? "" : hiddenSize.file(),
-                hiddenSize == null ? 0 : hiddenSize.value(), reference.tensor().name(), reference.tensor().file(), d);
-        check(inputIds == null || inputIds.rows() == rows, "Cannot read activation dump %s: tensor input_ids has %d"
-                        + " ids but %s (in %s) has %d rows (input_ids holds the token id of every row)",
-                inputIds == null ? "" : inputIds.tensor().file(), inputIds == null ? 0 : inputIds.rows(),
-                reference.tensor().name(), reference.tensor().file(), rows);
-        int seqLen = sequenceLength == null ? (int) rows : sequenceLength.value();
-        check(rows % seqLen == 0, "Cannot read activation dumps %s: %d rows are not whole sequences of"
-                + " __metadata__ sequence_length = %d (in %s)", uri, rows, seqLen, sequenceLength == null ? ""
-                : sequenceLength.file());
+        if (hiddenSize != null) {
+            check(hiddenSize.value() == d, "Cannot read activation dump %s: __metadata__ hidden_size = %d but tensor"
+                            + " %s (in %s) is %d wide", hiddenSize.file(), hiddenSize.value(),
+                    reference.tensor().name(), reference.tensor().file(), d);
+        }
+        if (inputIds != null) {
+            check(inputIds.rows() == rows, "Cannot read activation dump %s: tensor input_ids has %d ids but %s (in %s)"
+                            + " has %d rows (input_ids holds the token id of every row)", inputIds.tensor().file(),
+                    inputIds.rows(), reference.tensor().name(), reference.tensor().file(), rows);
+        }
+        int seqLen = (int) rows;
+        if (sequenceLength != null) {
+            seqLen = sequenceLength.value();
+            check(rows % seqLen == 0, "Cannot read activation dumps %s: %d rows are not whole sequences of"
+                    + " __metadata__ sequence_length = %d (in %s)", uri, rows, seqLen, sequenceLength.file());
+        }
         check(seqLen < MAX_INDEX && rows / seqLen < MAX_INDEX, "Cannot read activation dumps %s: %d sequences of %d"
                 + " rows exceed rotcal's %d sequences or positions (set __metadata__ sequence_length to the"
                 + " length of the sequences)", uri, rows / seqLen, seqLen, MAX_INDEX - 1);
@@ -209,8 +218,8 @@ final class DumpHeaders {
         String fingerprint = Sha256.of(index.toString().getBytes(StandardCharsets.UTF_8));
         ActivationDumps dumps = new ActivationDumps(uri, files, (int) d, layerCount, (int) rows, seqLen, tensors,
                 inputIds == null ? null : inputIds.tensor(), fingerprint);
-        LOG.info("activation dumps {}: {} files, {} layers × 2 sites of {} rows ({} sequences of {}) × {} channels, {}",
-                uri, files.size(), layerCount, rows, dumps.sequences(), seqLen, d,
+        LOG.info("activation dumps {}: {} files, {} layers × 2 sites of {} rows ({} sequences of {}) × {} channels,"
+                + " {}", uri, files.size(), layerCount, rows, dumps.sequences(), seqLen, d,
                 inputIds == null ? "no input_ids" : "with input_ids");
         return dumps;
     }
@@ -224,6 +233,11 @@ final class DumpHeaders {
                         + " has %d (every tensor holds the same tokens in the same order)", found.tensor().file(),
                 found.tensor().name(), found.rows(), reference.tensor().name(), reference.tensor().file(),
                 reference.rows());
+    }
+
+    private SettingsException inBothFiles(String tensor, Found first, String file) {
+        return new SettingsException(String.format("Cannot read activation dumps %s: tensor %s is in both %s and %s"
+                + " (each tensor belongs in one file)", uri, tensor, first.tensor().file(), file));
     }
 
     private static void check(boolean ok, String format, Object... args) {
