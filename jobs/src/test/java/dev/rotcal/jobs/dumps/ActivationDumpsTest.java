@@ -302,6 +302,16 @@ class ActivationDumpsTest {
     }
 
     @Test
+    void truncatedFile() throws IOException {
+        Path file = dir.resolve("truncated.safetensors");
+        Files.write(file, new byte[] {1, 2, 3});
+        String uri = "file:" + file;
+
+        assertThat(refusal(uri)).isEqualTo("Cannot read safetensors file " + uri + ": file is 3 bytes, too short for"
+                + " the 8-byte header length (empty or truncated file?)");
+    }
+
+    @Test
     void preflightTakesTheWidthFromTheDumpAndChecksItsHadamard() throws IOException {
         String good = write("good.safetensors", Map.of(), tensors());
         Map<String, Tensor> narrow = new TreeMap<>();
