@@ -168,6 +168,66 @@ public final class SafetensorsFile implements Closeable {
         return out;
     }
 
+    /**
+     * Reads the contiguous rows {@code [firstRow, firstRow + count)} of a 2-D F32/F16/BF16 tensor (a piece of
+     * an activation dump) with one positional read of the whole range.
+     *
+     * @return (count, shape[1]) row-major
+     */
+    public float[] readRowRange(String name, long firstRow, int count) {
+        TensorInfo info = info(name);
+        check(info.dtype().isFloating() && info.shape().size() == 2, "Cannot read rows of tensor %s from %s: "
+                + "need a 2-D float tensor, it is %s %s", name, location(), info.dtype(), info.shape());
+        int cols = Math.toIntExact(info.shape().get(1));
+        float[] out = new float[Math.multiplyExact(count, cols)]; // (count, cols)
+        readRange(info, firstRow, count, Math.multiplyExact(cols, info.dtype().byteSize()), out, cols);
+        return out;
+    }
+
+    /**
+     * Reads the elements {@code [first, first + count)} of a 1-D I32/I64 tensor (token ids) with one positional
+     * read; I64 values must fit an int.
+     *
+     * @return (count)
+     */
+    public int[] readIntRange(String name, long first, int count) {
+        TensorInfo info = info(name);
+        SafetensorsDtype dtype = info.dtype();
+        check((dtype == SafetensorsDtype.I32 || dtype == SafetensorsDtype.I64) && info.shape().size() == 1,
+                "Cannot read ids of tensor %s from %s: need a 1-D I32 or I64 tensor, it is %s %s", name, location(),
+                dtype, info.shape());
+        if (dtype == SafetensorsDtype.I32) {
+            int[] out = new int[count];
+            readRange(info, first, count, dtype.byteSize(), out, 1);
+            return out;
+        }
+        long[] wide = new long[count];
+        readRange(info, first, count, dtype.byteSize(), wide, 1);
+        int[] out = new int[count];
+        for (int i = 0; i < count; i++) {
+            check(wide[i] == (int) wide[i], "Cannot read ids of tensor %s from %s: element %d is %d, beyond an"
+                    + " int32 token id", name, location(), first + i, wide[i]);
+            out[i] = (int) wide[i];
+        }
+        return out;
+    }
+
+    /** One positional read of {@code count} units of {@code unitBytes} from unit {@code first} on, decoded. */
+    private void readRange(TensorInfo info, long first, int count, int unitBytes, Object out, int unitElements) {
+        long units = info.shape().get(0);
+        check(first >= 0 && count >= 0 && first + count <= units, "Cannot read rows [%d, %d) of tensor %s from"
+                + " %s: it has %d rows", first, first + count, info.name(), location(), units);
+        ByteBuffer buffer = ByteBuffer.allocate(Math.multiplyExact(count, unitBytes));
+        try {
+            source.readFully(header.dataStart() + info.begin() + first * unitBytes, buffer);
+        } catch (IOException e) {
+            throw new UncheckedIOException(String.format("Cannot read rows [%d, %d) of tensor %s from %s: %s", first,
+                    first + count, info.name(), location(), e), e);
+        }
+        buffer.flip();
+        TensorEncoding.decode(buffer, info.dtype(), out, 0, Math.multiplyExact(count, unitElements));
+    }
+
     private Object readValues(TensorInfo info) {
         long numel = info.numel();
         check(numel <= Integer.MAX_VALUE - 8, "Cannot read tensor %s from %s: its %d elements exceed a Java"

@@ -7,46 +7,32 @@ import dev.rotcal.artifact.MassiveTokenReport;
 import dev.rotcal.artifact.RotationFile;
 import dev.rotcal.artifact.Sha256;
 import dev.rotcal.artifact.Storage;
-import dev.rotcal.jobs.BadInputException;
 import dev.rotcal.jobs.RotcalVersion;
 import dev.rotcal.jobs.capture.ActivationChunk;
 import dev.rotcal.jobs.capture.CalibrationRows;
-import dev.rotcal.jobs.capture.CaptureActivationsStage;
-import dev.rotcal.jobs.capture.LayerWeightsCache;
-import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.config.PreflightResult;
 import dev.rotcal.jobs.config.RotcalSettings;
-import dev.rotcal.jobs.io.StorageCheckpointDirectory;
 import dev.rotcal.jobs.refine.RefineCheckpoint;
 import dev.rotcal.jobs.refine.RefineStage;
 import dev.rotcal.jobs.scan.ScanStage;
-import dev.rotcal.jobs.tokens.CalibrationTokens;
 import dev.rotcal.model.ModelConfig;
-import dev.rotcal.model.safetensors.Checkpoint;
-import dev.rotcal.tokens.InputFile;
-import dev.rotcal.tokens.TokenizerVocabulary;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The calibration run, on the driver: tokens → capture → scan → refine → publish (DESIGN.md §2). Settings
+ * The calibration run, on the driver: tokens → capture → scan → refine → publish (DESIGN.md §2), or, with
+ * pre-captured activation dumps, load dumps → scan → refine → publish ({@link CalibrationInput}). Settings
  * and the preflight checks come first, before any Spark work; every stage after that is a class of its own,
  * and this one only hands results from one to the next.
  */
 public final class CalibrationJob {
-    private static final Logger LOG = LoggerFactory.getLogger(CalibrationJob.class);
     /** Largest piece of calibration rows a refine task adds at once: (4096, d) floats. */
     private static final int MAX_CHUNK_ROWS = 4096;
 
@@ -68,39 +54,25 @@ public final class CalibrationJob {
     public RunSummary run(SparkConf sparkConf, boolean resume) throws IOException {
         long runStart = System.nanoTime();
         Map<String, Double> seconds = new LinkedHashMap<>();
-        ModelConfig config = preflight.modelConfig().orElseThrow(() -> new BadInputException(
-                "Cannot calibrate from activation dumps yet: set rotcal.model.uri to a Hugging Face checkpoint"));
-        int d = config.hiddenSize();
-        byte[] configJson = read(settings.model().file("config.json"));
-        ModelSource model = new ModelSource(new StorageCheckpointDirectory(storage, settings.model().uri()),
-                configJson);
-        String tokenizerUri = settings.data().tokenizerUri().isBlank() ? settings.model().file("tokenizer.json")
-                : settings.data().tokenizerUri();
-
-        long t = System.nanoTime();
-        CalibrationTokens tokens = CalibrationTokens.load(storage, settings.data(), tokenizerUri, config.vocabSize(),
-                Math.max(1, settings.spark().partitions()));
-        seconds.put("tokens", elapsed(t));
-        LOG.info("tokens: {} windows of {} tokens from {} in {} blocks", tokens.windows().count(),
-                tokens.windows().sequenceLength(), settings.data().uri(), tokens.blocks().size());
+        CalibrationInput input = input(seconds);
+        int d = input.hiddenSize();
 
         try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
             int partitions = settings.spark().partitions() > 0 ? settings.spark().partitions() : sc.defaultParallelism();
             int blas = settings.spark().blasThreadsPerTask();
             StorageLevel level = settings.capture().sparkStorageLevel();
 
-            t = System.nanoTime();
-            List<JavaRDD<ActivationChunk>> captured = CaptureActivationsStage.run(sc, model, config.numHiddenLayers(),
-                    tokens.blocks(), blas, level);
-            long totalRows = 2L * config.numHiddenLayers() * tokens.windows().tokens().length;
+            long t = System.nanoTime();
+            long totalRows = input.rowCount();
             int chunkRows = (int) Math.max(256, Math.min(MAX_CHUNK_ROWS, (totalRows + partitions - 1) / partitions));
+            List<JavaRDD<ActivationChunk>> captured = input.rows(sc, chunkRows, partitions, blas, level);
             JavaRDD<ActivationChunk> rows = CalibrationRows.distribute(sc, captured, chunkRows, partitions, level);
-            sc.parallelize(List.of(0), 1).foreach(x -> LayerWeightsCache.clear());
-            seconds.put("capture", elapsed(t));
+            input.release(sc);
+            seconds.put(input.stageName(), elapsed(t));
 
             t = System.nanoTime();
             ScanStage.Outcome scan = ScanStage.run(sc, rows, d, settings.massive(), settings.refine().alpha(), blas,
-                    tokenText(tokenizerUri), settings.model().uri());
+                    input.tokenText(), input.uri());
             seconds.put("scan", elapsed(t));
 
             t = System.nanoTime();
@@ -108,13 +80,13 @@ public final class CalibrationJob {
             RefineStage.Outcome refine = RefineStage.run(sc, rows, scan.massiveKeys(), d, settings.refine(),
                     new RefineStage.Options(blas, Runtime.getRuntime().availableProcessors(), resume,
                             settings.refine().comparePlainProcrustes()),
-                    checkpoint, compatibility(tokens, scan, d));
+                    checkpoint, compatibility(input.dataFingerprint(), scan, d));
             seconds.put("refine", elapsed(t));
             rows.unpersist(false);
 
             t = System.nanoTime();
             seconds.put("publish", 0.0);
-            Manifest manifest = publish(config, tokens, scan.report(), refine, seconds);
+            Manifest manifest = publish(input, scan.report(), refine, seconds);
             seconds.put("publish", elapsed(t));
             checkpoint.delete();
             return new RunSummary(preflight.layout().runUri(), scan.report(), refine, manifest,
@@ -122,20 +94,33 @@ public final class CalibrationJob {
         }
     }
 
-    private Manifest publish(ModelConfig config, CalibrationTokens tokens, MassiveTokenReport massive,
-                             RefineStage.Outcome refine, Map<String, Double> seconds) throws IOException {
+    /** The rows' source: activation dumps, or the checkpoint and its calibration tokens (stage "tokens"). */
+    private CalibrationInput input(Map<String, Double> seconds) throws IOException {
+        if (preflight.activationDumps().isPresent()) {
+            return new DumpInput(settings, storage, preflight.activationDumps().get());
+        }
+        long t = System.nanoTime();
+        ModelConfig config = preflight.modelConfig().orElseThrow(() -> new IllegalStateException(
+                "[BUG] preflight passed with neither a model config nor activation dumps"));
+        CalibrationInput input = CheckpointInput.load(settings, storage, config);
+        seconds.put("tokens", elapsed(t));
+        return input;
+    }
+
+    private Manifest publish(CalibrationInput input, MassiveTokenReport massive, RefineStage.Outcome refine,
+                             Map<String, Double> seconds) throws IOException {
         ArtifactLayout layout = preflight.layout();
-        int d = config.hiddenSize();
+        int d = input.hiddenSize();
         try (ArtifactPublisher publisher = ArtifactPublisher.begin(storage, layout, settings.output().overwrite())) {
             publisher.write(ArtifactLayout.ROTATION, out -> RotationFile.write(out, refine.dfrot().rotation(), d,
-                    Map.of(), config.headDim(), rotationMetadata(massive)));
+                    Map.of(), input.headDim(), rotationMetadata(massive)));
             publisher.write(ArtifactLayout.MASSIVE_TOKENS, massive.toJson());
             publisher.write(ArtifactLayout.METRICS, RunMetrics.JSON.writeValueAsBytes(
                     RunMetrics.metrics(refine, massive, seconds, settings.refine().alpha())));
             Manifest draft = Manifest.draft(RotcalVersion.get(), layout.runId(),
-                    new Manifest.Model(layout.modelName(), ArtifactLayout.withoutUserInfo(settings.model().uri()),
-                            modelFingerprint()),
-                    new Manifest.Data(tokens.fingerprint()), settings.seeds(), settings.toRedactedTree(),
+                    new Manifest.Model(layout.modelName(), ArtifactLayout.withoutUserInfo(input.uri()),
+                            input.modelFingerprint()),
+                    new Manifest.Data(input.dataFingerprint()), settings.seeds(), settings.toRedactedTree(),
                     RunMetrics.summary(refine, massive));
             return publisher.commit(draft);
         }
@@ -154,25 +139,14 @@ public final class CalibrationJob {
         return meta;
     }
 
-    /** SHA-256 over config.json and the checkpoint's tensor index (names, dtypes, shapes, byte ranges). */
-    private String modelFingerprint() throws IOException {
-        try (Checkpoint checkpoint = Checkpoint.open(new StorageCheckpointDirectory(storage, settings.model().uri()))) {
-            String index = checkpoint.infos().values().stream()
-                    .map(i -> i.name() + ":" + i.dtype() + ":" + i.shape() + ":" + checkpoint.shardOf(i.name()) + ":"
-                            + i.begin() + "-" + i.end())
-                    .collect(Collectors.joining("\n"));
-            return Sha256.ofParts(read(settings.model().file("config.json")), index.getBytes(StandardCharsets.UTF_8));
-        }
-    }
-
     /** What a refine checkpoint must match to be resumed: the rows (data and massive set) and the loop. */
-    private String compatibility(CalibrationTokens tokens, ScanStage.Outcome scan, int d) {
+    private String compatibility(String dataFingerprint, ScanStage.Outcome scan, int d) {
         long[] keys = scan.massiveKeys();
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * keys.length);
         for (long k : keys) {
             b.putLong(k);
         }
-        return String.format("d=%d data=%s massive=%s alpha=%s init=%s seed=%d", d, tokens.fingerprint(),
+        return String.format("d=%d data=%s massive=%s alpha=%s init=%s seed=%d", d, dataFingerprint,
                 Sha256.of(b.array()).substring(0, 16), settings.refine().alpha(), settings.refine().init().configName(),
                 settings.refine().seed());
     }
@@ -180,16 +154,6 @@ public final class CalibrationJob {
     private String checkpointUri() {
         ArtifactLayout layout = preflight.layout();
         return layout.modelUri() + "/_checkpoints/" + layout.runId() + "/refine.safetensors";
-    }
-
-    private Map<Integer, String> tokenText(String tokenizerUri) throws IOException {
-        return storage.exists(tokenizerUri) ? TokenizerVocabulary.read(InputFile.of(storage, tokenizerUri)) : Map.of();
-    }
-
-    private byte[] read(String uri) throws IOException {
-        try (InputStream in = storage.open(uri)) {
-            return in.readAllBytes();
-        }
     }
 
     private static double elapsed(long start) {

@@ -2,6 +2,7 @@ package dev.rotcal.jobs.config;
 
 import dev.rotcal.artifact.ArtifactLayout;
 import dev.rotcal.artifact.Storage;
+import dev.rotcal.jobs.dumps.ActivationDumps;
 import dev.rotcal.linalg.HadamardOrder;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.SlidingWindow;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The driver's checks of the inputs and the output before any Spark work: the model's config.json is there and
  * parses, its weights are there, its hidden size has a Hadamard matrix, the calibration data (and tokenizer) are
- * there, and the run path does not already hold a published run (unless rotcal.output.overwrite).
+ * there — or, with activation dumps, their headers follow the format ({@link ActivationDumps}), their width has a
+ * Hadamard matrix and the massive-row rule does not need rms(h) — and the run path does not already hold a
+ * published run (unless rotcal.output.overwrite).
  *
  * <p>The storage should see the same Hadoop settings as the job: e.g. a {@code HadoopStorage} made from the
  * SparkContext's hadoopConfiguration after {@link RotcalSettings#hadoop()} was applied to it, or
@@ -44,11 +47,12 @@ public final class Preflight {
         long start = System.nanoTime();
         ArtifactLayout layout = layout(settings);
         Optional<ModelConfig> modelConfig = Optional.empty();
+        Optional<ActivationDumps> activationDumps = Optional.empty();
         Optional<HadamardOrder> hadamard = Optional.empty();
         if (settings.calibratesModel()) {
             ModelConfig config = readModelConfig(settings);
             checkWeights(settings);
-            hadamard = Optional.of(hiddenHadamard(settings, config));
+            hadamard = Optional.of(hiddenHadamard(settings, config.hiddenSize()));
             checkSequenceLength(settings, config);
             modelConfig = Optional.of(config);
             requireExists(settings.data().uri(), "calibration data", "rotcal.data.uri");
@@ -58,11 +62,16 @@ public final class Preflight {
             }
         } else {
             requireExists(settings.activations().uri(), "activation dumps", "rotcal.activations.uri");
+            refuseMagnitudeRule(settings);
+            ActivationDumps dumps = ActivationDumps.read(storage, settings.activations().uri());
+            hadamard = Optional.of(hiddenHadamard(settings, dumps.hiddenSize()));
+            activationDumps = Optional.of(dumps);
         }
         boolean replaces = checkOutput(settings, layout);
         LOG.info("Preflight passed in {} ms: {} → {}{}", (System.nanoTime() - start) / 1_000_000,
                 settings.inputUri(), layout.runUri(), replaces ? " (replacing the published run there)" : "");
-        return new PreflightResult(modelConfig, hadamard, settings.model().name(), settings.runId(), layout, replaces);
+        return new PreflightResult(modelConfig, activationDumps, hadamard, settings.model().name(), settings.runId(),
+                layout, replaces);
     }
 
     private static ArtifactLayout layout(RotcalSettings settings) {
@@ -99,12 +108,21 @@ public final class Preflight {
         }
     }
 
-    private static HadamardOrder hiddenHadamard(RotcalSettings settings, ModelConfig config) {
+    private static HadamardOrder hiddenHadamard(RotcalSettings settings, int hiddenSize) {
         try {
-            return HadamardOrder.of(config.hiddenSize());
+            return HadamardOrder.of(hiddenSize);
         } catch (IllegalArgumentException e) {
             throw new SettingsException("Cannot calibrate " + settings.model().name() + ": hidden size "
-                    + config.hiddenSize() + " has no Hadamard matrix (" + SUPPORTED_HADAMARD + ")", e);
+                    + hiddenSize + " has no Hadamard matrix (" + SUPPORTED_HADAMARD + ")", e);
+        }
+    }
+
+    /** Sun et al.'s rule looks at h = x · rms(h), and a dump holds only x = h / rms(h). */
+    private static void refuseMagnitudeRule(RotcalSettings settings) {
+        if (settings.massive().rule() == MassiveSettings.Rule.MAGNITUDE) {
+            throw new SettingsException("Cannot find massive rows by rotcal.massive.rule = magnitude in activation"
+                    + " dumps: the rule needs rms(h) of the residual stream, and dumps hold only x / rms(x) (use"
+                    + " nr-error or ro-vs-nr, or calibrate the model through rotcal.model.uri)");
         }
     }
 

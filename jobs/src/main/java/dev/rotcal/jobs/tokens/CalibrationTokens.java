@@ -2,6 +2,7 @@ package dev.rotcal.jobs.tokens;
 
 import dev.rotcal.artifact.Sha256;
 import dev.rotcal.artifact.Storage;
+import dev.rotcal.jobs.capture.SequenceBlocks;
 import dev.rotcal.jobs.capture.TokenBlock;
 import dev.rotcal.jobs.config.DataSettings;
 import dev.rotcal.tokens.HuggingFaceTextTokenizer;
@@ -69,10 +70,10 @@ public record CalibrationTokens(TokenWindows windows, List<TokenBlock> blocks) {
     private static List<TokenBlock> blocks(TokenWindows windows, int maxBlocks) {
         int n = windows.count();
         int seqLen = windows.sequenceLength();
-        int count = Math.max(1, Math.min(n, maxBlocks));
-        List<TokenBlock> blocks = new ArrayList<>(count);
-        for (int b = 0, first = 0; b < count; b++) {
-            int size = n / count + (b < n % count ? 1 : 0);
+        int[] sizes = SequenceBlocks.sizes(n, maxBlocks);
+        List<TokenBlock> blocks = new ArrayList<>(sizes.length);
+        for (int b = 0, first = 0; b < sizes.length; b++) {
+            int size = sizes[b];
             int[] ids = new int[size];
             for (int i = 0; i < size; i++) {
                 ids[i] = first + i;

@@ -1,0 +1,127 @@
+package dev.rotcal.jobs.calibrate;
+
+import dev.rotcal.artifact.Sha256;
+import dev.rotcal.artifact.Storage;
+import dev.rotcal.jobs.capture.ActivationChunk;
+import dev.rotcal.jobs.capture.CaptureActivationsStage;
+import dev.rotcal.jobs.capture.LayerWeightsCache;
+import dev.rotcal.jobs.capture.ModelSource;
+import dev.rotcal.jobs.config.RotcalSettings;
+import dev.rotcal.jobs.io.StorageCheckpointDirectory;
+import dev.rotcal.jobs.tokens.CalibrationTokens;
+import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.safetensors.Checkpoint;
+import dev.rotcal.tokens.InputFile;
+import dev.rotcal.tokens.TokenizerVocabulary;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Rows captured by running a Hugging Face checkpoint over calibration tokens: stages tokens and capture. */
+final class CheckpointInput implements CalibrationInput {
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointInput.class);
+
+    private final RotcalSettings settings;
+    private final Storage storage;
+    private final ModelConfig config;
+    private final ModelSource model;
+    private final String tokenizerUri;
+    private final CalibrationTokens tokens;
+
+    private CheckpointInput(RotcalSettings settings, Storage storage, ModelConfig config, ModelSource model,
+                            String tokenizerUri, CalibrationTokens tokens) {
+        this.settings = settings;
+        this.storage = storage;
+        this.config = config;
+        this.model = model;
+        this.tokenizerUri = tokenizerUri;
+        this.tokens = tokens;
+    }
+
+    /** Stage "tokens", on the driver: reads the corpus and cuts the calibration windows into blocks. */
+    static CheckpointInput load(RotcalSettings settings, Storage storage, ModelConfig config) throws IOException {
+        byte[] configJson = read(storage, settings.model().file("config.json"));
+        ModelSource model = new ModelSource(new StorageCheckpointDirectory(storage, settings.model().uri()),
+                configJson);
+        String tokenizerUri = settings.data().tokenizerUri().isBlank() ? settings.model().file("tokenizer.json")
+                : settings.data().tokenizerUri();
+        CalibrationTokens tokens = CalibrationTokens.load(storage, settings.data(), tokenizerUri, config.vocabSize(),
+                Math.max(1, settings.spark().partitions()));
+        LOG.info("tokens: {} windows of {} tokens from {} in {} blocks", tokens.windows().count(),
+                tokens.windows().sequenceLength(), settings.data().uri(), tokens.blocks().size());
+        return new CheckpointInput(settings, storage, config, model, tokenizerUri, tokens);
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.hiddenSize();
+    }
+
+    @Override
+    public int headDim() {
+        return config.headDim();
+    }
+
+    @Override
+    public long rowCount() {
+        return 2L * config.numHiddenLayers() * tokens.windows().tokens().length;
+    }
+
+    @Override
+    public String stageName() {
+        return "capture";
+    }
+
+    /** Stage "capture"; chunks are whole token blocks, which the row layout splits to {@code maxRows}. */
+    @Override
+    public List<JavaRDD<ActivationChunk>> rows(JavaSparkContext sc, int maxRows, int partitions, int blasThreads,
+                                               StorageLevel level) {
+        return CaptureActivationsStage.run(sc, model, config.numHiddenLayers(), tokens.blocks(), blasThreads, level);
+    }
+
+    @Override
+    public void release(JavaSparkContext sc) {
+        sc.parallelize(List.of(0), 1).foreach(x -> LayerWeightsCache.clear());
+    }
+
+    @Override
+    public String uri() {
+        return settings.model().uri();
+    }
+
+    /** SHA-256 over config.json and the checkpoint's tensor index (names, dtypes, shapes, byte ranges). */
+    @Override
+    public String modelFingerprint() throws IOException {
+        try (Checkpoint checkpoint = Checkpoint.open(new StorageCheckpointDirectory(storage, settings.model().uri()))) {
+            String index = checkpoint.infos().values().stream()
+                    .map(i -> i.name() + ":" + i.dtype() + ":" + i.shape() + ":" + checkpoint.shardOf(i.name()) + ":"
+                            + i.begin() + "-" + i.end())
+                    .collect(Collectors.joining("\n"));
+            return Sha256.ofParts(model.configJson(), index.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    public String dataFingerprint() {
+        return tokens.fingerprint();
+    }
+
+    @Override
+    public Map<Integer, String> tokenText() throws IOException {
+        return storage.exists(tokenizerUri) ? TokenizerVocabulary.read(InputFile.of(storage, tokenizerUri)) : Map.of();
+    }
+
+    private static byte[] read(Storage storage, String uri) throws IOException {
+        try (InputStream in = storage.open(uri)) {
+            return in.readAllBytes();
+        }
+    }
+}
