@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The rotcal command line; the calibration job arrives with the Spark-job issue. */
 @Command(name = "rotcal", mixinStandardHelpOptions = true, version = "rotcal 0.1.0-SNAPSHOT",
         description = "Calibrates LLM rotations (DFRot) and 4-bit quantization scales on Apache Spark.",
-        subcommands = {RotcalCli.Demo.class})
+        subcommands = {RotcalCli.Demo.class, DemoModelCommand.class})
 public final class RotcalCli implements Runnable {
 
     public static void main(String[] args) {
