@@ -102,7 +102,7 @@ final class TinyCheckpoint {
         return new TinyCheckpoint(s, t);
     }
 
-    /** The (rows, hidden) [out, in] shape of a tensor, from its name. */
+    /** The HF shape of a tensor ([out, in] for a linear), from its name. */
     private List<Long> shapeOf(String name) {
         Spec s = spec;
         long d = s.hidden();

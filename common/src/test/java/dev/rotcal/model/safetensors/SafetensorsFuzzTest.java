@@ -172,7 +172,8 @@ class SafetensorsFuzzTest {
                     case 0 -> rng.nextLong();
                     case 1 -> b.length - 8 + rng.nextInt(33) - 16;
                     case 2 -> rng.nextInt(b.length);
-                    default -> new long[] {0, -1, Long.MIN_VALUE, Long.MAX_VALUE, 100_000_001L, 1L << 32}[rng.nextInt(6)];
+                    default -> new long[] {0, -1, Long.MIN_VALUE, Long.MAX_VALUE, 100_000_001L, 1L << 32}
+                            [rng.nextInt(6)];
                 };
                 ByteBuffer.wrap(b, 0, 8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, length);
                 return b;
