@@ -7,19 +7,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
  * The demo calibration corpus: sentences of {@link DemoGrammar} over the demo model's vocabulary, written
  * as plain text (calibration.txt, evaluation.txt) and, for convenience, as the same ids pre-tokenized
- * (calibration.npy, evaluation.npy: int32, shape [n_tokens], no &lt;s&gt;). Tokenizing the text with the
- * demo tokenizer.json (without special tokens) gives exactly the .npy ids. Deterministic per spec.
+ * (calibration-tokens.npy, evaluation-tokens.npy: int32, shape [n_tokens], no &lt;s&gt;; conf/demo.conf reads
+ * the first). Tokenizing the text with the demo tokenizer.json (without special tokens) gives exactly the .npy
+ * ids. Deterministic per spec.
  */
 public final class DemoCorpus {
     public static final String CALIBRATION_TEXT = "calibration.txt";
-    public static final String CALIBRATION_NPY = "calibration.npy";
+    public static final String CALIBRATION_NPY = "calibration-tokens.npy";
     public static final String EVALUATION_TEXT = "evaluation.txt";
-    public static final String EVALUATION_NPY = "evaluation.npy";
+    public static final String EVALUATION_NPY = "evaluation-tokens.npy";
+    /** Every file {@link #write} writes, in the folder it is given. */
+    public static final List<String> FILES = List.of(CALIBRATION_TEXT, CALIBRATION_NPY, EVALUATION_TEXT,
+            EVALUATION_NPY);
 
     private DemoCorpus() {
     }

@@ -31,6 +31,9 @@ public final class DemoModel {
     public static final String WEIGHTS = "model.safetensors";
     public static final String TOKENIZER_JSON = DemoTokenizerFiles.TOKENIZER_JSON;
     public static final String MECHANISM_JSON = "rotcal_demo.json";
+    /** Every file {@link #write} writes, in the folder it is given. */
+    public static final List<String> FILES = List.of(CONFIG_JSON, WEIGHTS, TOKENIZER_JSON,
+            DemoTokenizerFiles.TOKENIZER_CONFIG_JSON, DemoTokenizerFiles.SPECIAL_TOKENS_MAP_JSON, MECHANISM_JSON);
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoModel.class);
     private static final TensorLayout LAYOUT = ModelFamily.LLAMA.layout();

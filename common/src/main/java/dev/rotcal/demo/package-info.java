@@ -12,7 +12,9 @@
  * rms_norm_eps 1e-5, untied lm_head, planted layer 2 (as LLaMA2-7B). The same spec writes byte-identical
  * files: every tensor has its own seeded stream (SplittableRandom, Box–Muller with StrictMath).
  * {@link dev.rotcal.demo.DemoCorpus#write} writes calibration.txt / evaluation.txt and the same ids
- * pre-tokenized as calibration.npy / evaluation.npy (int32, [n_tokens], no &lt;s&gt;).
+ * pre-tokenized as calibration-tokens.npy / evaluation-tokens.npy (int32, [n_tokens], no &lt;s&gt;). The
+ * command {@code rotcal demo-model --out DIR} writes both into one folder (default out/demo-model, where
+ * conf/demo.conf looks).
  *
  * <h2>Background</h2>
  * All linear weights are N(0, 0.02²), RMSNorm gains 1 + N(0, 0.02²). An embedding row holds N(0, σ²) with

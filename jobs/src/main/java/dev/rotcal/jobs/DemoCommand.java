@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         description = "Demo model -> calibrate on local Spark -> artifact under ./out, with a summary.")
 public final class DemoCommand implements Callable<Integer> {
     static final String DEMO_CONF = "/rotcal/demo.conf";
-    static final Path DEMO_MODEL = Path.of("out", "demo-model");
+    static final Path DEMO_MODEL = Path.of(DemoModelCommand.DEFAULT_OUT);
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a key of the demo overlay")
     List<String> overrides = new ArrayList<>();

@@ -64,6 +64,15 @@ public final class NativeLayerWeights implements AutoCloseable {
         return shape;
     }
 
+    /** Native bytes held by the seven projections (what one layer costs outside the Java heap). */
+    public long nativeBytes() {
+        long bytes = 0;
+        for (NativeMatrix m : List.of(wq, wk, wv, wo, wGate, wUp, wDown)) {
+            bytes += m.bytes();
+        }
+        return bytes;
+    }
+
     @Override
     public void close() {
         for (NativeMatrix m : List.of(wq, wk, wv, wo, wGate, wUp, wDown)) {

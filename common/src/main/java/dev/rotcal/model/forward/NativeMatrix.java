@@ -42,6 +42,11 @@ public final class NativeMatrix implements AutoCloseable {
         return cols;
     }
 
+    /** Native bytes this matrix holds: rows × cols × 4. */
+    public long bytes() {
+        return (long) rows * cols * Float.BYTES;
+    }
+
     /** The native (rows, cols) row-major data; valid until {@link #close}. */
     FloatPointer pointer() {
         checkState(!data.isNull(), "native matrix (%d, %d) used after close", rows, cols);

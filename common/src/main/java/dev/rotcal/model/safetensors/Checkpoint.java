@@ -72,7 +72,7 @@ public final class Checkpoint implements Closeable {
             }
             return new Checkpoint(dir, true, new TreeMap<>(index.weightMap()));
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot open checkpoint " + dir.location() + ": " + e, e);
+            throw new UncheckedIOException(OneLine.of("Cannot open checkpoint " + dir.location() + ": " + e), e);
         }
     }
 
@@ -181,7 +181,7 @@ public final class Checkpoint implements Closeable {
             try {
                 shard = SafetensorsFile.open(dir.open(file));
             } catch (IOException e) {
-                throw new UncheckedIOException("Cannot open " + dir.locationOf(file) + ": " + e, e);
+                throw new UncheckedIOException(OneLine.of("Cannot open " + dir.locationOf(file) + ": " + e), e);
             }
             openShards.put(file, shard);
         }

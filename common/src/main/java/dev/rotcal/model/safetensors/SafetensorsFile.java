@@ -44,7 +44,8 @@ public final class SafetensorsFile implements Closeable {
             return new SafetensorsFile(source, SafetensorsHeader.read(source));
         } catch (IOException e) {
             closeQuietly(source, e);
-            throw new UncheckedIOException("Cannot read safetensors file " + source.location() + ": " + e, e);
+            throw new UncheckedIOException(OneLine.of("Cannot read safetensors file " + source.location() + ": " + e),
+                    e);
         } catch (RuntimeException e) {
             closeQuietly(source, e);
             throw e;
@@ -56,7 +57,7 @@ public final class SafetensorsFile implements Closeable {
         try {
             return open(FileByteSource.open(path));
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot open safetensors file " + path + ": " + e, e);
+            throw new UncheckedIOException(OneLine.of("Cannot open safetensors file " + path + ": " + e), e);
         }
     }
 
@@ -162,8 +163,8 @@ public final class SafetensorsFile implements Closeable {
                 System.arraycopy(row, 0, out, i * cols, cols);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(String.format("Cannot read rows of tensor %s from %s: %s", name,
-                    location(), e), e);
+            throw new UncheckedIOException(OneLine.of(String.format("Cannot read rows of tensor %s from %s: %s",
+                    name, location(), e)), e);
         }
         return out;
     }
@@ -249,8 +250,8 @@ public final class SafetensorsFile implements Closeable {
                 position += (long) count * elementSize;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(String.format("Cannot read tensor %s from %s: %s", info.name(),
-                    location(), e), e);
+            throw new UncheckedIOException(OneLine.of(String.format("Cannot read tensor %s from %s: %s",
+                    info.name(), location(), e)), e);
         }
         return values;
     }
@@ -260,7 +261,7 @@ public final class SafetensorsFile implements Closeable {
         try {
             source.close();
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot close " + location() + ": " + e, e);
+            throw new UncheckedIOException(OneLine.of("Cannot close " + location() + ": " + e), e);
         }
     }
 

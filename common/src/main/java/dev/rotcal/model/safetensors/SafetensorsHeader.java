@@ -4,6 +4,7 @@ import static dev.rotcal.model.safetensors.CheckpointFormatException.check;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rotcal.io.ByteSource;
@@ -37,7 +38,9 @@ public record SafetensorsHeader(String location, long dataStart, long dataSize, 
     /** The largest header accepted, as in the Hugging Face implementation. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
     static final String METADATA_KEY = "__metadata__";
-    static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** Strict as the Hugging Face reader: no duplicate keys, nothing but whitespace after the JSON value. */
+    static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public SafetensorsHeader {
         metadata = Collections.unmodifiableMap(new TreeMap<>(metadata));
@@ -77,8 +80,9 @@ public record SafetensorsHeader(String location, long dataStart, long dataSize, 
             throw new CheckpointFormatException(String.format("Cannot read safetensors file %s: header is not"
                     + " valid JSON: %s", where, e.getMessage()), e);
         }
-        check(root != null && root.isObject(), "Cannot read safetensors file %s: header is a JSON %s, expected"
-                + " an object of tensor entries", where, root == null ? "nothing" : root.getNodeType());
+        check(root != null && root.isObject(), "Cannot read safetensors file %s: header is %s, expected an object"
+                + " of tensor entries", where, root == null || root.isMissingNode() ? "empty"
+                : "a JSON " + root.getNodeType());
         Map<String, String> metadata = new TreeMap<>();
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
@@ -107,6 +111,7 @@ public record SafetensorsHeader(String location, long dataStart, long dataSize, 
     }
 
     private static TensorInfo parseEntry(String where, String name, JsonNode entry, long dataSize) {
+        check(!name.isEmpty(), "Cannot read safetensors file %s: a tensor has an empty name (corrupt file?)", where);
         String prefix = "Cannot read safetensors file " + where + ": tensor " + name;
         check(entry.isObject(), "%s is a JSON %s, expected an object with dtype, shape and data_offsets", prefix,
                 entry.getNodeType());

@@ -88,6 +88,8 @@ class SafetensorsMalformedTest {
                 "tensor w has data_offsets [4], expected [begin, end] with 0 <= begin <= end");
         assertRejected(withHeader("{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [4, 0]}}", 4),
                 "tensor w has data_offsets [4,0], expected [begin, end]");
+        assertRejected(withHeader("{\"\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}", 4),
+                "a tensor has an empty name");   // found by SafetensorsFuzzTest: it failed later, without the file
         assertRejected(withHeader("{\"__metadata__\": {\"n\": 1}}", 0),
                 "__metadata__ key n is a JSON NUMBER, safetensors metadata values must be strings");
     }

@@ -33,7 +33,7 @@ class OverlaysTest {
 
         assertThat(s.model().uri()).as("relative to the working directory").isEqualTo("file:/work/rotcal/out/demo-model");
         assertThat(s.model().name()).as("not demo-model: runs stay out of the checkpoint folder").isEqualTo("rotcal-demo");
-        assertThat(s.data().uri()).isEqualTo("file:/work/rotcal/out/demo-model/calibration.npy");
+        assertThat(s.data().uri()).isEqualTo("file:/work/rotcal/out/demo-model/calibration-tokens.npy");
         assertThat(s.data().format()).isEqualTo(DataSettings.Format.NPY);
         assertThat(s.output().uri()).isEqualTo("file:/work/rotcal/out");
         assertThat(s.spark().master()).isEqualTo("local[2]");
