@@ -12,7 +12,6 @@ import dev.rotcal.jobs.RotcalVersion;
 import dev.rotcal.jobs.capture.ActivationChunk;
 import dev.rotcal.jobs.capture.CalibrationRows;
 import dev.rotcal.jobs.capture.CaptureActivationsStage;
-import dev.rotcal.jobs.capture.LayerWeightsCache;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.config.PreflightResult;
 import dev.rotcal.jobs.config.RotcalSettings;
@@ -95,7 +94,8 @@ public final class CalibrationJob {
             long totalRows = 2L * config.numHiddenLayers() * tokens.windows().tokens().length;
             int chunkRows = (int) Math.max(256, Math.min(MAX_CHUNK_ROWS, (totalRows + partitions - 1) / partitions));
             JavaRDD<ActivationChunk> rows = CalibrationRows.distribute(sc, captured, chunkRows, partitions, level);
-            sc.parallelize(List.of(0), 1).foreach(x -> LayerWeightsCache.clear());
+            // The executors' cached layer weights are released by the first scan (and refine) task each JVM runs:
+            // a job of its own would reach only the executors its tasks happen to land on.
             seconds.put("capture", elapsed(t));
 
             t = System.nanoTime();
