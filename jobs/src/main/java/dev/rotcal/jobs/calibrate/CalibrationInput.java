@@ -38,10 +38,6 @@ interface CalibrationInput {
     List<JavaRDD<ActivationChunk>> rows(JavaSparkContext sc, int maxRows, int partitions, int blasThreads,
                                         StorageLevel level);
 
-    /** Frees what {@link #rows} left on the executors besides the rows (e.g. cached layer weights). */
-    default void release(JavaSparkContext sc) {
-    }
-
     /** The checkpoint folder or the dumps: the manifest's model.uri, and named in errors about the rows. */
     String uri();
 

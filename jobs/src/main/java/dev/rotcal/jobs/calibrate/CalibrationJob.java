@@ -67,7 +67,8 @@ public final class CalibrationJob {
             int chunkRows = (int) Math.max(256, Math.min(MAX_CHUNK_ROWS, (totalRows + partitions - 1) / partitions));
             List<JavaRDD<ActivationChunk>> captured = input.rows(sc, chunkRows, partitions, blas, level);
             JavaRDD<ActivationChunk> rows = CalibrationRows.distribute(sc, captured, chunkRows, partitions, level);
-            input.release(sc);
+            // The executors' cached layer weights are released by the first scan (and refine) task each JVM runs:
+            // a job of its own would reach only the executors its tasks happen to land on.
             seconds.put(input.stageName(), elapsed(t));
 
             t = System.nanoTime();

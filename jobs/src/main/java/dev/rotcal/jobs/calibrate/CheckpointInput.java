@@ -4,7 +4,6 @@ import dev.rotcal.artifact.Sha256;
 import dev.rotcal.artifact.Storage;
 import dev.rotcal.jobs.capture.ActivationChunk;
 import dev.rotcal.jobs.capture.CaptureActivationsStage;
-import dev.rotcal.jobs.capture.LayerWeightsCache;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.config.RotcalSettings;
 import dev.rotcal.jobs.io.StorageCheckpointDirectory;
@@ -85,11 +84,6 @@ final class CheckpointInput implements CalibrationInput {
     public List<JavaRDD<ActivationChunk>> rows(JavaSparkContext sc, int maxRows, int partitions, int blasThreads,
                                                StorageLevel level) {
         return CaptureActivationsStage.run(sc, model, config.numHiddenLayers(), tokens.blocks(), blasThreads, level);
-    }
-
-    @Override
-    public void release(JavaSparkContext sc) {
-        sc.parallelize(List.of(0), 1).foreach(x -> LayerWeightsCache.clear());
     }
 
     @Override

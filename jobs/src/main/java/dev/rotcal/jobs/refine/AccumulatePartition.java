@@ -2,6 +2,7 @@ package dev.rotcal.jobs.refine;
 
 import dev.rotcal.dfrot.ProcrustesAccumulator;
 import dev.rotcal.jobs.capture.ActivationChunk;
+import dev.rotcal.jobs.capture.LayerWeightsCache;
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -33,6 +34,7 @@ public final class AccumulatePartition implements FlatMapFunction<Iterator<Activ
 
     @Override
     public Iterator<ProcrustesAccumulator> call(Iterator<ActivationChunk> chunks) {
+        LayerWeightsCache.clear(); // for a JVM that ran capture tasks but no scan task (see LayerWeightsCache#clear)
         DenseLinearAlgebra.setBlasThreads(blasThreads);
         double[] r = rotation.value();
         long[] keys = massiveKeys.value();

@@ -4,6 +4,7 @@ import dev.rotcal.artifact.MassiveTokenReport;
 import dev.rotcal.dfrot.MassiveRowDetector;
 import dev.rotcal.dfrot.RowStatistics;
 import dev.rotcal.jobs.capture.ActivationChunk;
+import dev.rotcal.jobs.capture.LayerWeightsCache;
 import dev.rotcal.jobs.config.MassiveSettings;
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ public final class ScanChunks implements FlatMapFunction<Iterator<ActivationChun
 
     @Override
     public Iterator<ScanResult> call(Iterator<ActivationChunk> chunks) {
+        LayerWeightsCache.clear(); // the capture is over: this JVM's last layer goes (see LayerWeightsCache#clear)
         DenseLinearAlgebra.setBlasThreads(blasThreads);
         ScanResult result = ScanResult.empty();
         while (chunks.hasNext()) {
