@@ -75,8 +75,9 @@ class CalibrateResumeTest {
         List<String> changedAlpha = new ArrayList<>(List.of("calibrate", "--resume"));
         overrides("resumed", "rotcal.refine.alpha=50").forEach(s -> changedAlpha.addAll(List.of("--set", s)));
         CliRun refused = CliRun.execute(changedAlpha);
+        LOG.info("resume with alpha = 50 exited with {}: {}", refused.exitCode(), refused.stderr().strip());
         assertThat(refused.exitCode()).as("resuming with another alpha is an input error").isEqualTo(2);
-        assertThat(refused.stderr().lines().toList()).as("one line on stderr, saying why (stderr: %s)",
+        assertThat(refused.stderrLines()).as("one line on stderr, saying why (stderr: %s)",
                 refused.stderr()).hasSize(1).allSatisfy(line -> assertThat(line).startsWith("Cannot resume from ")
                 .contains("alpha=50.0").contains("alpha=100.0"));
         assertThat(checkpoint).as("the refused resume keeps the checkpoint").exists();

@@ -43,9 +43,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The refine stage on local Spark against the single-machine reference ({@link DfrotRefiner} over
- * {@link InMemoryRows}) on the same captured rows and massive set; and the stage against itself over other
- * partitionings of the rows. The demo model's rows are captured and scanned once for the class.
+ * The refine stage on local Spark against the single-machine reference ({@link DfrotRefiner} over common's
+ * {@link InMemoryRows}, see {@link ReferenceRows} for why per captured chunk) on the same captured rows and
+ * massive set; and the stage against itself over other partitionings of the rows. The demo model's rows are
+ * captured and scanned once for the class.
  */
 class DistributedRefineTest {
     private static final Logger LOG = LoggerFactory.getLogger(DistributedRefineTest.class);
@@ -87,8 +88,8 @@ class DistributedRefineTest {
         captured = CaptureActivationsStage.run(sc, source, config.numHiddenLayers(), tokens.blocks(),
                 BLAS_THREADS_PER_TASK, LEVEL);
         fourPartitions = layout(4);
-        scan = ScanStage.run(sc, fourPartitions, d, settings.massive(), settings.refine().alpha(), BLAS_THREADS_PER_TASK, Map.of(),
-                settings.model().uri());
+        scan = ScanStage.run(sc, fourPartitions, d, settings.massive(), settings.refine().alpha(),
+                BLAS_THREADS_PER_TASK, Map.of(), settings.model().uri());
         distributed = sparkRefine(fourPartitions);
     }
 
@@ -192,15 +193,17 @@ class DistributedRefineTest {
      * The single-machine reference's data side on the cluster's rows: common's {@link InMemoryRows}, one per
      * captured chunk, summed in capture order on the driver, without Spark.
      *
-     * <p>Why per chunk and not one InMemoryRows over all rows: C = Σ A_wᵀ·Q(A_w·R) is a float32 GEMM per block
-     * of rows, summed in double, so C depends on where the blocks end at the 4e-7 relative level
-     * (InMemoryRows' own 4096-row blocks vs the 512-row chunks: max |ΔC| = 3.2 of 8.4e6). On the demo rows C
-     * has singular values from 1.6e8 down to 0.03, and the quantizer in the loop flips codes on rounding-level
-     * changes of A_w·R, so such differences grow to max |ΔR| ≈ 0.09 (loss 5e-4 relative) after 6 steps, for
-     * two single-machine runs as much as for Spark. The same holds for OpenBLAS's sgemm on 1 vs 2 threads
-     * (max |ΔR| 0.03 after 6 steps), so the reference computes with the executors' one BLAS thread. Same rows
-     * in the same blocks with the same BLAS is what "the same rows" can promise; the comparison then checks everything Spark adds: broadcast, per-partition accumulation with
-     * the massive-row lookup by key, the fixed-order tree merge, and the stage's loop settings.
+     * <p>Why per chunk, on one BLAS thread, and not one InMemoryRows over all rows: C = Σ A_wᵀ·Q(A_w·R) is a
+     * float32 GEMM per block of rows, summed in double, so C depends on where the blocks end and on OpenBLAS's
+     * thread count at the 1e-7 relative level (InMemoryRows' own 4096-row blocks vs the 512-row chunks at R0:
+     * max |ΔC| = 3.2 of 8.4e6). On the demo rows C has singular values from 1.6e8 down to 0.03, and the
+     * quantizer in the loop flips codes on rounding-level changes of A_w·R, so the alternation amplifies such
+     * differences; measured after 6 steps against the stage: one InMemoryRows over all rows on 2 BLAS threads,
+     * max |ΔR| = 0.092 and loss 5.2e-4 relative; per chunk on 2 threads, 0.031 and 1.9e-4; per chunk on the
+     * executors' 1 thread, 0 (bit for bit). Summing C in double does not cure it (two blockings still drift
+     * to 0.02). Same rows in the same blocks with the same BLAS is what "the same rows" can promise; the
+     * comparison then checks everything Spark adds: broadcast, per-partition accumulation with the massive-row
+     * lookup by key, the fixed-order tree merge, and the stage's loop settings.
      */
     private static final class ReferenceRows implements WeightedRows {
         private final List<InMemoryRows> blocks = new ArrayList<>();
