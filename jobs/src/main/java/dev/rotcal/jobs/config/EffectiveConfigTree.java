@@ -56,6 +56,7 @@ final class EffectiveConfigTree {
         refine.put("checkpoint-every", s.refine().checkpointEvery());
         refine.put("bits", s.refine().bits());
         refine.put("clip-ratio", s.refine().clipRatio());
+        refine.put("compare-plain-procrustes", s.refine().comparePlainProcrustes());
 
         ObjectNode hadoop = rotcal.putObject("hadoop");
         new TreeMap<>(s.hadoop()).forEach(hadoop::put);
