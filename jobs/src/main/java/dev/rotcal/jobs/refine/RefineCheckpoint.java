@@ -115,11 +115,9 @@ public record RefineCheckpoint(Storage storage, String uri) {
         return uri + ".tmp";
     }
 
-    /** Deletes the checkpoint (and a temporary one a resumed run may have started from). */
     public void delete() {
         try {
             storage.delete(uri);
-            storage.delete(tmpUri());
         } catch (IOException e) {
             LOG.warn("Could not delete the refine checkpoint {}: {}", uri, e.getMessage());
         }
