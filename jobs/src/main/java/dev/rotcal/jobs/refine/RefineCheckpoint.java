@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * the IEEE-754 bits of its doubles (an I64 tensor "R_bits" [d, d]); the history as JSON metadata; the
  * "compatibility" string (what the rows and the loop depend on) must match to resume.
  *
- * @param uri where the checkpoint file lives (outside the published run: under the model's _checkpoints/)
+ * @param uri where the checkpoint file lives, alone in a folder of its run (outside the published run:
+ *            {@code <output>/<model>/_checkpoints/<run-id>/refine.safetensors})
  */
 public record RefineCheckpoint(Storage storage, String uri) {
     private static final Logger LOG = LoggerFactory.getLogger(RefineCheckpoint.class);
@@ -115,9 +116,11 @@ public record RefineCheckpoint(Storage storage, String uri) {
         return uri + ".tmp";
     }
 
+    /** Removes the checkpoint and its run folder (after a successful publish). */
     public void delete() {
+        String folder = uri.substring(0, uri.lastIndexOf('/'));
         try {
-            storage.delete(uri);
+            storage.delete(folder);
         } catch (IOException e) {
             LOG.warn("Could not delete the refine checkpoint {}: {}", uri, e.getMessage());
         }
