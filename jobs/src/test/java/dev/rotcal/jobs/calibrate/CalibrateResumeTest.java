@@ -94,7 +94,7 @@ class CalibrateResumeTest {
                 .contains("refine: resuming after step " + stepsBeforeDeath)
                 .doesNotContain("iteration " + stepsBeforeDeath + "/" + ITERATIONS + ":")
                 .contains("iteration " + ITERATIONS + "/" + ITERATIONS + ":");
-        assertThat(checkpoint).as("a published run's checkpoint is deleted").doesNotExist();
+        assertThat(checkpoint.getParent()).as("a published run's checkpoint folder is deleted").doesNotExist();
 
         start = System.nanoTime();
         RunSummary uninterrupted = CalibrateCommand.run(settings("uninterrupted"), new SparkConf(), Map.of(), false);

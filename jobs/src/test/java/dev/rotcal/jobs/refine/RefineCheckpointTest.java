@@ -66,7 +66,7 @@ class RefineCheckpointTest {
         assertThatThrownBy(() -> dying.save(after4, D, history(4), COMPATIBILITY))
                 .as("the driver dies in the rename that replaces step 2's checkpoint by step 4's")
                 .isInstanceOf(UncheckedIOException.class);
-        assertThat(dir.resolve("refine.safetensors")).as("step 2's checkpoint is gone").doesNotExist();
+        assertThat(file("refine.safetensors")).as("step 2's checkpoint is gone").doesNotExist();
 
         Optional<DfrotRefiner.Start> start = new RefineCheckpoint(new LocalStorage(), uri).load(D, COMPATIBILITY);
 
@@ -80,19 +80,24 @@ class RefineCheckpointTest {
         String uri = uri("refine.safetensors");
         RefineCheckpoint checkpoint = new RefineCheckpoint(new LocalStorage(), uri);
         checkpoint.save(RandomOrthogonal.matrix(D, 1), D, history(2), COMPATIBILITY);
-        Path file = dir.resolve("refine.safetensors");
-        byte[] whole = Files.readAllBytes(file);
-        Files.delete(file);
-        Files.write(dir.resolve("refine.safetensors.tmp"), Arrays.copyOf(whole, whole.length / 2));
+        byte[] whole = Files.readAllBytes(file("refine.safetensors"));
+        Files.delete(file("refine.safetensors"));
+        Files.write(file("refine.safetensors.tmp"), Arrays.copyOf(whole, whole.length / 2));
 
         assertThat(checkpoint.load(D, COMPATIBILITY)).as("half a first checkpoint: start from R0").isEmpty();
         checkpoint.delete();
-        assertThat(dir.resolve("refine.safetensors.tmp")).as("deleting the checkpoint removes the half one too")
+        assertThat(file("refine.safetensors.tmp")).as("deleting the checkpoint removes the half one too")
                 .doesNotExist();
+        assertThat(dir.resolve("_checkpoints/run-1")).as("... and the run's checkpoint folder").doesNotExist();
+    }
+
+    /** As in a run: alone in its run's folder under _checkpoints. */
+    private Path file(String name) {
+        return dir.resolve("_checkpoints/run-1").resolve(name);
     }
 
     private String uri(String name) {
-        return dir.resolve(name).toUri().toString();
+        return file(name).toUri().toString();
     }
 
     private static List<DfrotRefiner.Iteration> history(int steps) {
