@@ -89,6 +89,16 @@ public record RefineCheckpoint(Storage storage, String uri) {
         }
     }
 
+    /** Removes the checkpoint and its run folder (after a successful publish). */
+    public void delete() {
+        String folder = uri.substring(0, uri.lastIndexOf('/'));
+        try {
+            storage.delete(folder);
+        } catch (IOException e) {
+            LOG.warn("Could not delete the refine checkpoint {}: {}", uri, e.getMessage());
+        }
+    }
+
     private DfrotRefiner.Start read(String source, int d, String compatibility) throws IOException {
         try (ByteSource bytes = storage.openByteSource(source); SafetensorsFile file = SafetensorsFile.open(bytes)) {
             String saved = file.metadata().get("compatibility");
@@ -114,15 +124,5 @@ public record RefineCheckpoint(Storage storage, String uri) {
 
     private String tmpUri() {
         return uri + ".tmp";
-    }
-
-    /** Removes the checkpoint and its run folder (after a successful publish). */
-    public void delete() {
-        String folder = uri.substring(0, uri.lastIndexOf('/'));
-        try {
-            storage.delete(folder);
-        } catch (IOException e) {
-            LOG.warn("Could not delete the refine checkpoint {}: {}", uri, e.getMessage());
-        }
     }
 }
