@@ -7,6 +7,7 @@ import dev.rotcal.artifact.Storage;
 import dev.rotcal.dfrot.DfrotRefiner;
 import dev.rotcal.io.ByteSource;
 import dev.rotcal.jobs.BadInputException;
+import dev.rotcal.model.safetensors.CheckpointFormatException;
 import dev.rotcal.model.safetensors.SafetensorsFile;
 import dev.rotcal.model.safetensors.SafetensorsWriter;
 import dev.rotcal.model.safetensors.Tensor;
@@ -39,7 +40,7 @@ public record RefineCheckpoint(Storage storage, String uri) {
         for (int i = 0; i < bits.length; i++) {
             bits[i] = Double.doubleToRawLongBits(rotation[i]);
         }
-        String tmp = uri + ".tmp";
+        String tmp = tmpUri();
         try {
             try (OutputStream out = storage.create(tmp, true)) {
                 SafetensorsWriter.write(out, Map.of("steps", Integer.toString(history.size()),
@@ -57,31 +58,31 @@ public record RefineCheckpoint(Storage storage, String uri) {
         LOG.info("refine: checkpoint after step {} written to {}", history.size(), uri);
     }
 
-    /** The saved start, if a checkpoint exists; refuses one made for other rows or another loop. */
+    /**
+     * The saved start, if a checkpoint exists; refuses one made for other rows or another loop. When only the
+     * temporary file is there, the driver died inside {@link #save} after deleting the previous checkpoint and
+     * before the rename finished (on S3 a rename is a copy: seconds for a large R): that file was completely
+     * written before the delete, so it is the latest checkpoint. A temporary file that does not read back is
+     * one whose writing was cut short while no checkpoint existed yet: then there is none.
+     */
     public Optional<DfrotRefiner.Start> load(int d, String compatibility) {
+        String tmp = tmpUri();
         try {
-            if (!storage.exists(uri)) {
+            if (storage.exists(uri)) {
+                return Optional.of(read(uri, d, compatibility));
+            }
+            if (!storage.exists(tmp)) {
                 return Optional.empty();
             }
-            try (ByteSource source = storage.openByteSource(uri); SafetensorsFile file = SafetensorsFile.open(source)) {
-                String saved = file.metadata().get("compatibility");
-                if (!compatibility.equals(saved)) {
-                    throw new BadInputException("Cannot resume from " + uri + ": it was made for " + saved
-                            + ", this run is " + compatibility
-                            + " (resume with the same config and data, or start a new run id)");
-                }
-                long[] bits = file.read(ROTATION_BITS).longs();
-                double[] rotation = new double[bits.length];
-                for (int i = 0; i < bits.length; i++) {
-                    rotation[i] = Double.longBitsToDouble(bits[i]);
-                }
-                if (rotation.length != d * d) {
-                    throw new BadInputException("Cannot resume from " + uri + ": R has " + rotation.length
-                            + " values, the rows have width " + d + " (wrong run id?)");
-                }
-                List<DfrotRefiner.Iteration> history = JSON.readValue(file.metadata().get("history"),
-                        new TypeReference<List<DfrotRefiner.Iteration>>() { });
-                return Optional.of(new DfrotRefiner.Start(rotation, history));
+            try {
+                DfrotRefiner.Start start = read(tmp, d, compatibility);
+                LOG.info("refine: {} is missing but {} is complete (the driver died while replacing it): using it",
+                        uri, tmp);
+                return Optional.of(start);
+            } catch (CheckpointFormatException | UncheckedIOException cutShort) {
+                LOG.warn("refine: ignoring {}, a checkpoint whose writing was cut short: {}", tmp,
+                        cutShort.getMessage());
+                return Optional.empty();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the refine checkpoint " + uri + ": " + e.getMessage(), e);
@@ -96,5 +97,32 @@ public record RefineCheckpoint(Storage storage, String uri) {
         } catch (IOException e) {
             LOG.warn("Could not delete the refine checkpoint {}: {}", uri, e.getMessage());
         }
+    }
+
+    private DfrotRefiner.Start read(String source, int d, String compatibility) throws IOException {
+        try (ByteSource bytes = storage.openByteSource(source); SafetensorsFile file = SafetensorsFile.open(bytes)) {
+            String saved = file.metadata().get("compatibility");
+            if (!compatibility.equals(saved)) {
+                throw new BadInputException("Cannot resume from " + source + ": it was made for " + saved
+                        + ", this run is " + compatibility
+                        + " (resume with the same config and data, or start a new run id)");
+            }
+            long[] bits = file.read(ROTATION_BITS).longs();
+            double[] rotation = new double[bits.length];
+            for (int i = 0; i < bits.length; i++) {
+                rotation[i] = Double.longBitsToDouble(bits[i]);
+            }
+            if (rotation.length != d * d) {
+                throw new BadInputException("Cannot resume from " + source + ": R has " + rotation.length
+                        + " values, the rows have width " + d + " (wrong run id?)");
+            }
+            List<DfrotRefiner.Iteration> history = JSON.readValue(file.metadata().get("history"),
+                    new TypeReference<List<DfrotRefiner.Iteration>>() { });
+            return new DfrotRefiner.Start(rotation, history);
+        }
+    }
+
+    private String tmpUri() {
+        return uri + ".tmp";
     }
 }
