@@ -79,7 +79,7 @@ public final class CalibrationJob {
             t = System.nanoTime();
             RefineCheckpoint checkpoint = new RefineCheckpoint(storage, checkpointUri());
             RefineStage.Outcome refine = RefineStage.run(sc, rows, scan.massiveKeys(), d, settings.refine(),
-                    new RefineStage.Options(blas, Runtime.getRuntime().availableProcessors(), resume,
+                    new RefineStage.Options(blas, settings.spark().resolvedDriverBlasThreads(), resume,
                             settings.refine().comparePlainProcrustes()),
                     checkpoint, compatibility(input.dataFingerprint(), scan, d));
             seconds.put("refine", elapsed(t));

@@ -37,6 +37,7 @@ final class EffectiveConfigTree {
         spark.put("master", s.spark().master());
         spark.put("partitions", s.spark().partitions());
         spark.put("blas-threads-per-task", s.spark().blasThreadsPerTask());
+        spark.put("driver-blas-threads", s.spark().driverBlasThreads());
 
         rotcal.putObject("capture").put("storage-level", s.capture().storageLevel());
 

@@ -56,7 +56,9 @@ final class SettingsBuilder {
                 r.integer("rotcal.spark.partitions", 0, Integer.MAX_VALUE, "it must be at least 0",
                         "0 = spark.default.parallelism"),
                 r.integer("rotcal.spark.blas-threads-per-task", 1, 1024, "it must be between 1 and 1024",
-                        "1 = one BLAS thread per task slot"));
+                        "1 = one BLAS thread per task slot"),
+                r.integer("rotcal.spark.driver-blas-threads", 0, 1024, "it must be between 0 and 1024",
+                        "0 = all the driver's cores"));
         CaptureSettings capture = new CaptureSettings(r.choice("rotcal.capture.storage-level",
                 CaptureSettings.STORAGE_LEVELS));
         MassiveSettings massive = massive();

@@ -44,7 +44,7 @@ class SettingsLoaderTest {
                 .isEqualTo(new DataSettings("file:/data/tokens.npy", Format.NPY, "", 2048, 1, 0));
         assertThat(s.output()).as("file:./out is made absolute against the working directory")
                 .isEqualTo(new OutputSettings("file:/work/rotcal/out", false));
-        assertThat(s.spark()).isEqualTo(new SparkSettings("", 0, 1));
+        assertThat(s.spark()).isEqualTo(new SparkSettings("", 0, 1, 0));
         assertThat(s.capture().storageLevel()).isEqualTo("MEMORY_AND_DISK_SER");
         assertThat(s.capture().sparkStorageLevel().useDisk()).as("a real Spark StorageLevel").isTrue();
         assertThat(s.massive()).isEqualTo(new MassiveSettings(Rule.NR_ERROR, 8.5 / 64, 100.0, 1000.0, 0));
@@ -61,7 +61,7 @@ class SettingsLoaderTest {
         leaves("", load().toRedactedTree(), tree);
 
         assertThat(tree).as("the manifest's config has exactly reference.conf's keys").isEqualTo(reference);
-        assertThat(reference).as("every key of the brief is declared").hasSize(30);
+        assertThat(reference).as("every key of the brief is declared").hasSize(31);
     }
 
     @Test
