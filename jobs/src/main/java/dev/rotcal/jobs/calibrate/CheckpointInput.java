@@ -8,7 +8,9 @@ import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.config.RotcalSettings;
 import dev.rotcal.jobs.io.StorageCheckpointDirectory;
 import dev.rotcal.jobs.tokens.CalibrationTokens;
+import dev.rotcal.model.CheckpointValidator;
 import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.safetensors.Checkpoint;
 import dev.rotcal.model.safetensors.Checkpoint;
 import dev.rotcal.tokens.InputFile;
 import dev.rotcal.tokens.TokenizerVocabulary;
@@ -50,6 +52,11 @@ final class CheckpointInput implements CalibrationInput {
         byte[] configJson = read(storage, settings.model().file("config.json"));
         ModelSource model = new ModelSource(new StorageCheckpointDirectory(storage, settings.model().uri()),
                 configJson);
+        // every shard's header (read and checked against its file's size) against config.json, before any
+        // Spark work: a truncated or mismatched checkpoint fails here in one line, not in a capture task
+        try (Checkpoint checkpoint = model.open()) {
+            CheckpointValidator.validate(config, checkpoint);
+        }
         String tokenizerUri = settings.data().tokenizerUri().isBlank() ? settings.model().file("tokenizer.json")
                 : settings.data().tokenizerUri();
         CalibrationTokens tokens = CalibrationTokens.load(storage, settings.data(), tokenizerUri, config.vocabSize(),
