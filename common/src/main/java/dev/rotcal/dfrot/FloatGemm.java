@@ -39,25 +39,6 @@ final class FloatGemm {
     }
 
     /**
-     * C = Aᵀ·B, the sum over rows of outer products a_iᵀ·b_i.
-     *
-     * @param a (rows, m) row-major
-     * @param b (rows, n) row-major
-     * @return (m, n) row-major
-     */
-    static float[] transposeMultiply(float[] a, int rows, int m, float[] b, int n) {
-        checkArgument(a.length >= Math.multiplyExact(rows, m) && b.length >= Math.multiplyExact(rows, n),
-                "Cannot multiply (%d, %d)ᵀ·(%d, %d): arrays hold %d and %d floats", rows, m, rows, n, a.length,
-                b.length);
-        float[] c = new float[Math.multiplyExact(m, n)]; // (m, n) row-major
-        if (c.length > 0 && rows > 0) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasTrans, openblas.CblasNoTrans,
-                    m, n, rows, 1f, a, m, b, n, 0f, c, n);
-        }
-        return c;
-    }
-
-    /**
      * y = a·r on native buffers (no copies).
      *
      * @param a (m, k) row-major

@@ -12,8 +12,9 @@ import java.util.Arrays;
  *
  * <p>Per block: Y = A_w·R and C_block = A_wᵀ·B with B = Q(Y) are single-precision GEMMs (the heavy part,
  * 2·n·d² flops each, in {@link ProcrustesBlockKernel}); C sums in float over at most
- * {@link ProcrustesBlockKernel#FLUSH_ROWS} rows, then in double; the losses accumulate in double. The state is plain arrays and numbers so the
- * accumulator can travel through Spark's treeAggregate ({@link #add} / {@link #merge} / {@link #zero}).
+ * {@link ProcrustesBlockKernel#FLUSH_ROWS} rows, then in double; the losses accumulate in double. The state
+ * is plain arrays and numbers (no native memory) so the accumulator can travel through Spark's
+ * treeAggregate ({@link #add} / {@link #merge} / {@link #zero}).
  */
 public final class ProcrustesAccumulator implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -47,6 +48,7 @@ public final class ProcrustesAccumulator implements Serializable {
      */
     public ProcrustesAccumulator add(float[] rows, int nRows, float[] weights, boolean[] massive, double[] r) {
         ProcrustesBlockKernel.checkRotation(r, d);
+        checkArgument(nRows >= 0, "Cannot add %d rows: the count must be >= 0", nRows);
         if (nRows == 0) {
             return this;
         }
