@@ -2,6 +2,7 @@ package dev.rotcal.dfrot;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -10,6 +11,10 @@ import org.bytedeco.openblas.global.openblas;
  *
  * <p>OpenBLAS uses as many threads as the JVM has cores unless told otherwise (OPENBLAS_NUM_THREADS);
  * executors with several task slots want one BLAS thread per slot (reference/STACK.md).
+ *
+ * <p>A {@code float[]} argument is copied into native memory and back on every call (JNI array elements);
+ * the refine loop's hot path ({@link ProcrustesBlockKernel}) uses the {@link FloatPointer} overloads on
+ * buffers it allocates once.
  */
 final class FloatGemm {
     private FloatGemm() {
@@ -34,22 +39,44 @@ final class FloatGemm {
     }
 
     /**
-     * C = Aᵀ·B, the sum over rows of outer products a_iᵀ·b_i.
+     * y = a·r on native buffers (no copies).
+     *
+     * @param a (m, k) row-major
+     * @param r (k, n) row-major
+     * @param y (m, n) row-major, overwritten
+     */
+    static void multiply(FloatPointer a, int m, int k, FloatPointer r, int n, FloatPointer y) {
+        checkCapacity(a, (long) m * k, "a");
+        checkCapacity(r, (long) k * n, "r");
+        checkCapacity(y, (long) m * n, "y");
+        if ((long) m * n > 0 && k > 0) {
+            openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans,
+                    m, n, k, 1f, a, k, r, n, 0f, y, n);
+        }
+    }
+
+    /**
+     * c = aᵀ·b + beta·c on native buffers (no copies); beta = 1 sums blocks of rows into c.
      *
      * @param a (rows, m) row-major
      * @param b (rows, n) row-major
-     * @return (m, n) row-major
+     * @param c (m, n) row-major
      */
-    static float[] transposeMultiply(float[] a, int rows, int m, float[] b, int n) {
-        checkArgument(a.length >= Math.multiplyExact(rows, m) && b.length >= Math.multiplyExact(rows, n),
-                "Cannot multiply (%d, %d)ᵀ·(%d, %d): arrays hold %d and %d floats", rows, m, rows, n, a.length,
-                b.length);
-        float[] c = new float[Math.multiplyExact(m, n)]; // (m, n) row-major
-        if (c.length > 0 && rows > 0) {
+    static void transposeMultiplyAdd(FloatPointer a, int rows, int m, FloatPointer b, int n, float beta,
+                                     FloatPointer c) {
+        checkCapacity(a, (long) rows * m, "a");
+        checkCapacity(b, (long) rows * n, "b");
+        checkCapacity(c, (long) m * n, "c");
+        if (rows > 0 && (long) m * n > 0) {
             openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasTrans, openblas.CblasNoTrans,
-                    m, n, rows, 1f, a, m, b, n, 0f, c, n);
+                    m, n, rows, 1f, a, m, b, n, beta, c, n);
         }
-        return c;
+    }
+
+    private static void checkCapacity(FloatPointer p, long needed, String name) {
+        checkArgument(!p.isNull() && p.position() == 0 && p.capacity() >= needed,
+                "Cannot use native buffer %s: it holds %d floats from position %d, the product needs %d", name,
+                p.capacity(), p.position(), needed);
     }
 
     /** Float copy of a double matrix, the storage boundary for the block GEMMs. */

@@ -2,15 +2,13 @@ package dev.rotcal.dfrot;
 
 import static dev.rotcal.Checks.checkArgument;
 
-import java.util.Arrays;
-
 /**
- * Rows held in one array, accumulated in blocks of {@link #BLOCK_ROWS} (to bound the scratch memory: three
- * (block, d) float arrays per block).
+ * Rows held in one array, accumulated by one {@link ProcrustesBlockKernel} per rotation in blocks of
+ * {@link #BLOCK_ROWS} (which bounds the scratch memory: two native and one heap (block, d) float arrays).
  */
 public final class InMemoryRows implements WeightedRows {
     /** Rows per block GEMM. */
-    static final int BLOCK_ROWS = 4096;
+    static final int BLOCK_ROWS = ProcrustesBlockKernel.DEFAULT_BLOCK_ROWS;
 
     private final float[] rows;      // (nRows, d) row-major normalized rows A, not weighted
     private final int nRows;
@@ -52,14 +50,15 @@ public final class InMemoryRows implements WeightedRows {
 
     @Override
     public ProcrustesAccumulator accumulate(double[] r) {
+        return accumulate(r, new BlockPhaseTimes());
+    }
+
+    /** As {@link #accumulate(double[])}, adding the time of each phase into {@code times}. */
+    public ProcrustesAccumulator accumulate(double[] r, BlockPhaseTimes times) {
         ProcrustesAccumulator accumulator = new ProcrustesAccumulator(d);
-        if (nRows <= BLOCK_ROWS) {
-            return accumulator.add(rows, nRows, weights, massive, r);
-        }
-        for (int start = 0; start < nRows; start += BLOCK_ROWS) {
-            int end = Math.min(nRows, start + BLOCK_ROWS);
-            accumulator.add(Arrays.copyOfRange(rows, start * d, end * d), end - start,
-                    Arrays.copyOfRange(weights, start, end), Arrays.copyOfRange(massive, start, end), r);
+        try (ProcrustesBlockKernel kernel = new ProcrustesBlockKernel(accumulator, r, Math.min(nRows, BLOCK_ROWS),
+                times)) {
+            kernel.add(rows, 0, nRows, weights, massive);
         }
         return accumulator;
     }

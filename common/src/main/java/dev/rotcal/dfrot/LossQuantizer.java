@@ -15,6 +15,15 @@ public final class LossQuantizer {
     public static final int BITS = 4;
     /** Clip ratio of the loss quantizer (none). */
     public static final float CLIP_RATIO = 1f;
+    /** Largest code, 2^(BITS−1) − 1. */
+    private static final float MAX_CODE = 7f;
+    /** Smallest code, −2^(BITS−1). */
+    private static final float MIN_CODE = -8f;
+    /**
+     * 1.5·2^23: for |v| ≤ 2^22, (v + ROUNDER) − ROUNDER is v rounded half-to-even to an integer, because the
+     * sum lies in [2^23, 2^24) where the float spacing is 1 (Java float arithmetic rounds to nearest even).
+     */
+    private static final float ROUNDER = 0x1.8p23f;
 
     private LossQuantizer() {
     }
@@ -27,6 +36,39 @@ public final class LossQuantizer {
      */
     public static void fakeQuant(float[] src, float[] dst, int rows, int d) {
         IntQuantizer.fakeQuantSymmetricPerRow(src, dst, rows, d, BITS, CLIP_RATIO);
+    }
+
+    /**
+     * B = Q(y) for one row, and its squared error: the same values as {@link #fakeQuant} (up to the sign of
+     * zero), in loops the JIT vectorizes. Codes are clamped before rounding, which gives the same code as
+     * rounding first because the bounds are integers; rounding adds and subtracts {@link #ROUNDER} instead of
+     * calling {@link Math#rint}, which does not vectorize.
+     *
+     * @param y    (…) holds the row at [yOff, yOff + d)
+     * @param b    (…) receives Q(y) at [bOff, bOff + d); must not overlap the row of y
+     * @return Σ_j (y_j − Q(y)_j)², summed in double
+     */
+    static double fakeQuantRow(float[] y, int yOff, float[] b, int bOff, int d) {
+        // scale = max|y| / 7; an all-zero row keeps scale 1 (and quantizes to zeros)
+        float amax = 0f;
+        for (int j = yOff; j < yOff + d; j++) {
+            amax = Math.max(amax, Math.abs(y[j]));
+        }
+        float scale = CLIP_RATIO * amax / MAX_CODE;
+        if (scale == 0f) {
+            scale = 1f;
+        }
+        // b = clamp(rint(y / scale), −8, 7) · scale
+        for (int j = 0; j < d; j++) {
+            float code = Math.min(Math.max(y[yOff + j] / scale, MIN_CODE), MAX_CODE);
+            b[bOff + j] = ((code + ROUNDER) - ROUNDER) * scale;
+        }
+        double squared = 0;
+        for (int j = 0; j < d; j++) {
+            double e = (double) y[yOff + j] - b[bOff + j];
+            squared += e * e;
+        }
+        return squared;
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.rotcal.dfrot;
 
 import static dev.rotcal.Checks.checkArgument;
 
-import dev.rotcal.quant.QuantizationError;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -12,8 +11,10 @@ import java.util.Arrays;
  * solves the orthogonal Procrustes problem on C (R = U·Vᵀ of SVD(C)).
  *
  * <p>Per block: Y = A_w·R and C_block = A_wᵀ·B with B = Q(Y) are single-precision GEMMs (the heavy part,
- * 2·n·d² flops each); C and the losses accumulate in double. The state is plain arrays and numbers so the
- * accumulator can travel through Spark's treeAggregate ({@link #add} / {@link #merge} / {@link #zero}).
+ * 2·n·d² flops each, in {@link ProcrustesBlockKernel}); C sums in float over at most
+ * {@link ProcrustesBlockKernel#FLUSH_ROWS} rows, then in double; the losses accumulate in double. The state
+ * is plain arrays and numbers (no native memory) so the accumulator can travel through Spark's
+ * treeAggregate ({@link #add} / {@link #merge} / {@link #zero}).
  */
 public final class ProcrustesAccumulator implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -36,7 +37,8 @@ public final class ProcrustesAccumulator implements Serializable {
     }
 
     /**
-     * Adds a block of rows at the current rotation.
+     * Adds a block of rows at the current rotation. Each call converts R and allocates its native scratch:
+     * to add many blocks at one rotation, use one {@link ProcrustesBlockKernel} for all of them.
      *
      * @param rows    (nRows, d) row-major un-weighted rows A
      * @param weights (nRows) per-row weight w (α for massive rows, 1 for common ones), finite and > 0
@@ -45,54 +47,41 @@ public final class ProcrustesAccumulator implements Serializable {
      * @return this
      */
     public ProcrustesAccumulator add(float[] rows, int nRows, float[] weights, boolean[] massive, double[] r) {
-        int size = Math.multiplyExact(nRows, d);
-        checkArgument(rows.length >= size && weights.length >= nRows && massive.length >= nRows,
-                "Cannot add %d rows of width %d: arrays hold %d floats, %d weights, %d flags", nRows, d, rows.length,
-                weights.length, massive.length);
-        checkArgument(r.length == c.length, "Cannot add rows at a rotation of %d values: need d² = %d", r.length,
-                c.length);
-
-        int bad = firstNonPositiveOrInfinite(weights, nRows);
-        checkArgument(bad < 0, "Cannot weight row %d by %s: weights must be finite and > 0 (1 for common rows, "
-                + "alpha for massive ones)", bad, bad < 0 ? null : weights[bad]);
-
-        // A_w = diag(w)·A
-        float[] weighted = new float[size]; // (nRows, d) row-major
-        for (int i = 0; i < nRows; i++) {
-            float w = weights[i];
-            for (int off = i * d, j = off; j < off + d; j++) {
-                weighted[j] = rows[j] * w;
-            }
+        ProcrustesBlockKernel.checkRotation(r, d);
+        checkArgument(nRows >= 0, "Cannot add %d rows: the count must be >= 0", nRows);
+        if (nRows == 0) {
+            return this;
         }
-        // Y = A_w·R; B = Q(Y), which freezes the scales and codes
-        float[] y = FloatGemm.multiply(weighted, nRows, d, FloatGemm.toFloat(r), d); // (nRows, d)
-        float[] b = new float[size];                                                  // (nRows, d)
-        LossQuantizer.fakeQuant(y, b, nRows, d);
-
-        // loss: ‖y − b‖² = w²·‖x·R − Q(x·R)‖² by scale-equivariance of Q
-        for (int i = 0; i < nRows; i++) {
-            double weightedSquared = QuantizationError.sumSquaredError(y, b, i * d, d);
-            double w2 = (double) weights[i] * weights[i];
-            double squared = weightedSquared / w2;
-            if (massive[i]) {
-                weightedMassive += weightedSquared;
-                squaredMassive += squared;
-                errorMassive += Math.sqrt(squared);
-                massiveRows++;
-            } else {
-                weightedCommon += weightedSquared;
-                squaredCommon += squared;
-                errorCommon += Math.sqrt(squared);
-                commonRows++;
-            }
-        }
-
-        // C += A_wᵀ·B, a float GEMM over the block, summed in double across blocks
-        float[] block = FloatGemm.transposeMultiply(weighted, nRows, d, b, d); // (d, d)
-        for (int k = 0; k < c.length; k++) {
-            c[k] += block[k];
+        int blockRows = Math.min(nRows, ProcrustesBlockKernel.DEFAULT_BLOCK_ROWS);
+        try (ProcrustesBlockKernel kernel = new ProcrustesBlockKernel(this, r, blockRows)) {
+            kernel.add(rows, 0, nRows, weights, massive);
         }
         return this;
+    }
+
+    /**
+     * One row's loss: weightedSquared = ‖w·x·R − Q(w·x·R)‖² = w²·‖x·R − Q(x·R)‖² (Q is scale-equivariant).
+     */
+    void addRowLoss(double weightedSquared, float weight, boolean massive) {
+        double squared = weightedSquared / ((double) weight * weight);
+        if (massive) {
+            weightedMassive += weightedSquared;
+            squaredMassive += squared;
+            errorMassive += Math.sqrt(squared);
+            massiveRows++;
+        } else {
+            weightedCommon += weightedSquared;
+            squaredCommon += squared;
+            errorCommon += Math.sqrt(squared);
+            commonRows++;
+        }
+    }
+
+    /** C[offset, offset + length) += values[0, length), float partial sums into the double C. */
+    void addToCrossProduct(int offset, float[] values, int length) {
+        for (int k = 0; k < length; k++) {
+            c[offset + k] += values[k];
+        }
     }
 
     /** Adds another accumulator's sums (same d) into this one. */
@@ -124,15 +113,6 @@ public final class ProcrustesAccumulator implements Serializable {
         commonRows = 0;
         massiveRows = 0;
         return this;
-    }
-
-    private static int firstNonPositiveOrInfinite(float[] weights, int n) {
-        for (int i = 0; i < n; i++) {
-            if (!(weights[i] > 0 && Float.isFinite(weights[i]))) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     public int d() {
