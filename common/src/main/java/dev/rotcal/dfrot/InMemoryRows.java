@@ -15,12 +15,19 @@ public final class InMemoryRows implements WeightedRows {
     private final int d;
     private final float[] weights;   // (nRows) α for massive rows, 1 for common ones
     private final boolean[] massive; // (nRows)
+    private final int bits;          // the loss quantizer
+    private final float clipRatio;
 
     /**
      * @param rows    (nRows, d) row-major normalized rows A (not weighted)
      * @param massive (nRows) which rows are massive (weighted by α)
      */
     public InMemoryRows(float[] rows, int nRows, int d, boolean[] massive, double alpha) {
+        this(rows, nRows, d, massive, alpha, LossQuantizer.BITS, LossQuantizer.CLIP_RATIO);
+    }
+
+    /** As above, with a loss quantizer of {@code bits} and {@code clipRatio} instead of DFRot's 4 bits, clip 1. */
+    public InMemoryRows(float[] rows, int nRows, int d, boolean[] massive, double alpha, int bits, float clipRatio) {
         checkArgument(d > 0 && nRows > 0 && rows.length >= Math.multiplyExact(nRows, d) && massive.length >= nRows,
                 "Cannot refine on %d rows of width %d: arrays hold %d floats and %d flags", nRows, d, rows.length,
                 massive.length);
@@ -28,6 +35,8 @@ public final class InMemoryRows implements WeightedRows {
         this.nRows = nRows;
         this.d = d;
         this.massive = massive;
+        this.bits = bits;
+        this.clipRatio = clipRatio;
         this.weights = new float[nRows];
         for (int i = 0; i < nRows; i++) {
             weights[i] = massive[i] ? (float) alpha : 1f;
@@ -55,7 +64,7 @@ public final class InMemoryRows implements WeightedRows {
 
     /** As {@link #accumulate(double[])}, adding the time of each phase into {@code times}. */
     public ProcrustesAccumulator accumulate(double[] r, BlockPhaseTimes times) {
-        ProcrustesAccumulator accumulator = new ProcrustesAccumulator(d);
+        ProcrustesAccumulator accumulator = new ProcrustesAccumulator(d, bits, clipRatio);
         try (ProcrustesBlockKernel kernel = new ProcrustesBlockKernel(accumulator, r, Math.min(nRows, BLOCK_ROWS),
                 times)) {
             kernel.add(rows, 0, nRows, weights, massive);

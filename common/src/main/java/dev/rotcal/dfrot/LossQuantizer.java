@@ -15,10 +15,6 @@ public final class LossQuantizer {
     public static final int BITS = 4;
     /** Clip ratio of the loss quantizer (none). */
     public static final float CLIP_RATIO = 1f;
-    /** Largest code, 2^(BITS−1) − 1. */
-    private static final float MAX_CODE = 7f;
-    /** Smallest code, −2^(BITS−1). */
-    private static final float MIN_CODE = -8f;
     /**
      * 1.5·2^23: for |v| ≤ 2^22, (v + ROUNDER) − ROUNDER is v rounded half-to-even to an integer, because the
      * sum lies in [2^23, 2^24) where the float spacing is 1 (Java float arithmetic rounds to nearest even).
@@ -49,18 +45,29 @@ public final class LossQuantizer {
      * @return Σ_j (y_j − Q(y)_j)², summed in double
      */
     static double fakeQuantRow(float[] y, int yOff, float[] b, int bOff, int d) {
-        // scale = max|y| / 7; an all-zero row keeps scale 1 (and quantizes to zeros)
+        return fakeQuantRow(y, yOff, b, bOff, d, BITS, CLIP_RATIO);
+    }
+
+    /**
+     * As {@link #fakeQuantRow(float[], int, float[], int, int)} with another bit width and clip ratio (the
+     * refine stage's {@code rotcal.refine.bits} / {@code clip-ratio}; DFRot's loss is 4 bits, clip 1):
+     * scale = clip · max|y| / (2^(bits−1) − 1), codes in [−2^(bits−1), 2^(bits−1) − 1].
+     */
+    static double fakeQuantRow(float[] y, int yOff, float[] b, int bOff, int d, int bits, float clipRatio) {
+        float maxCode = (1 << (bits - 1)) - 1;
+        float minCode = -(maxCode + 1);
+        // scale = clip · max|y| / maxq; an all-zero row keeps scale 1 (and quantizes to zeros)
         float amax = 0f;
         for (int j = yOff; j < yOff + d; j++) {
             amax = Math.max(amax, Math.abs(y[j]));
         }
-        float scale = CLIP_RATIO * amax / MAX_CODE;
+        float scale = clipRatio * amax / maxCode;
         if (scale == 0f) {
             scale = 1f;
         }
-        // b = clamp(rint(y / scale), −8, 7) · scale
+        // b = clamp(rint(y / scale), minq, maxq) · scale
         for (int j = 0; j < d; j++) {
-            float code = Math.min(Math.max(y[yOff + j] / scale, MIN_CODE), MAX_CODE);
+            float code = Math.min(Math.max(y[yOff + j] / scale, minCode), maxCode);
             b[bOff + j] = ((code + ROUNDER) - ROUNDER) * scale;
         }
         double squared = 0;

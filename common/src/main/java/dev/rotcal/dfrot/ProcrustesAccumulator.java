@@ -20,6 +20,8 @@ public final class ProcrustesAccumulator implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final int d;
+    private final int bits;         // the loss quantizer: symmetric per row, bits and clip ratio
+    private final float clipRatio;
     private final double[] c; // (d, d) row-major Σ A_wᵀ·Q(A_w·R)
     private double weightedCommon;
     private double weightedMassive;
@@ -30,10 +32,31 @@ public final class ProcrustesAccumulator implements Serializable {
     private long commonRows;
     private long massiveRows;
 
+    /** An accumulator with DFRot's loss quantizer: 4 bits, symmetric per row, clip ratio 1. */
     public ProcrustesAccumulator(int d) {
+        this(d, LossQuantizer.BITS, LossQuantizer.CLIP_RATIO);
+    }
+
+    /** An accumulator whose loss quantizer has {@code bits} (2..8) and {@code clipRatio} (0, 1]. */
+    public ProcrustesAccumulator(int d, int bits, float clipRatio) {
         checkArgument(d > 0, "Cannot accumulate rows of width %d: d must be > 0", d);
+        checkArgument(bits >= 2 && bits <= 8, "Cannot quantize the loss to %d bits: supported 2..8", bits);
+        checkArgument(clipRatio > 0 && clipRatio <= 1, "Cannot quantize the loss with clip ratio %s: must be in "
+                + "(0, 1]", clipRatio);
         this.d = d;
+        this.bits = bits;
+        this.clipRatio = clipRatio;
         this.c = new double[Math.multiplyExact(d, d)];
+    }
+
+    /** Bits of the loss quantizer. */
+    public int bits() {
+        return bits;
+    }
+
+    /** Clip ratio of the loss quantizer. */
+    public float clipRatio() {
+        return clipRatio;
     }
 
     /**
@@ -87,6 +110,8 @@ public final class ProcrustesAccumulator implements Serializable {
     /** Adds another accumulator's sums (same d) into this one. */
     public ProcrustesAccumulator merge(ProcrustesAccumulator other) {
         checkArgument(other.d == d, "Cannot merge an accumulator of width %d into one of width %d", other.d, d);
+        checkArgument(other.bits == bits && other.clipRatio == clipRatio, "Cannot merge accumulators of different "
+                + "loss quantizers: %d bits clip %s into %d bits clip %s", other.bits, other.clipRatio, bits, clipRatio);
         for (int k = 0; k < c.length; k++) {
             c[k] += other.c[k];
         }

@@ -136,7 +136,8 @@ public final class ProcrustesBlockKernel implements AutoCloseable {
         long t3 = System.nanoTime();
         // B = Q(Y), which freezes the scales and codes; loss ‖y − b‖² = w²·‖x·R − Q(x·R)‖² by scale-equivariance
         for (int i = 0; i < n; i++) {
-            double weightedSquared = LossQuantizer.fakeQuantRow(yHeap, i * d, row, 0, d);
+            double weightedSquared = LossQuantizer.fakeQuantRow(yHeap, i * d, row, 0, d, target.bits(),
+                    target.clipRatio());
             target.addRowLoss(weightedSquared, weights[first + i], massive[first + i]);
             System.arraycopy(row, 0, yHeap, i * d, d);
         }

@@ -22,14 +22,18 @@ public final class AccumulatePartition implements FlatMapFunction<Iterator<Activ
     private final double alpha;
     private final int d;
     private final int blasThreads;
+    private final int bits;          // the loss quantizer (rotcal.refine.bits, clip-ratio)
+    private final float clipRatio;
 
     public AccumulatePartition(Broadcast<double[]> rotation, Broadcast<long[]> massiveKeys, double alpha, int d,
-                               int blasThreads) {
+                               int blasThreads, int bits, float clipRatio) {
         this.rotation = rotation;
         this.massiveKeys = massiveKeys;
         this.alpha = alpha;
         this.d = d;
         this.blasThreads = blasThreads;
+        this.bits = bits;
+        this.clipRatio = clipRatio;
     }
 
     @Override
@@ -38,7 +42,7 @@ public final class AccumulatePartition implements FlatMapFunction<Iterator<Activ
         DenseLinearAlgebra.setBlasThreads(blasThreads);
         double[] r = rotation.value();
         long[] keys = massiveKeys.value();
-        ProcrustesAccumulator accumulator = new ProcrustesAccumulator(d);
+        ProcrustesAccumulator accumulator = new ProcrustesAccumulator(d, bits, clipRatio);
         while (chunks.hasNext()) {
             ActivationChunk chunk = chunks.next();
             int n = chunk.rowCount();

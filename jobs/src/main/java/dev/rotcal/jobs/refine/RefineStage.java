@@ -64,7 +64,7 @@ public final class RefineStage {
                 }
             }
             SparkRows weighted = new SparkRows(sc, rows, keys, settings.alpha(), d, options.blasThreadsPerTask(),
-                    "refine alpha=" + settings.alpha());
+                    "refine alpha=" + settings.alpha(), settings.bits(), (float) settings.clipRatio());
             List<DfrotRefiner.Iteration> history = new ArrayList<>(start.history());
             DfrotRefiner.Result dfrot = refiner.refine(weighted, start, (step, r) -> {
                 history.add(step);
@@ -82,7 +82,8 @@ public final class RefineStage {
             Optional<DfrotRefiner.Result> plain = Optional.empty();
             if (options.comparePlainProcrustes()) {
                 SparkRows unweighted = new SparkRows(sc, rows, keys, 1.0, d, options.blasThreadsPerTask(),
-                        "refine alpha=1 (plain Procrustes, for comparison)");
+                        "refine alpha=1 (plain Procrustes, for comparison)", settings.bits(),
+                        (float) settings.clipRatio());
                 plain = Optional.of(new DfrotRefiner(loop.withAlpha(1)).refine(unweighted,
                         DfrotRefiner.Start.fresh(r0), (step, r) -> { }));
                 errors.put("plain_procrustes", plain.get().finalErrors());

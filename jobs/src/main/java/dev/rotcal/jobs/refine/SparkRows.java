@@ -1,5 +1,6 @@
 package dev.rotcal.jobs.refine;
 
+import dev.rotcal.dfrot.LossQuantizer;
 import dev.rotcal.dfrot.ProcrustesAccumulator;
 import dev.rotcal.dfrot.WeightedRows;
 import dev.rotcal.jobs.capture.ActivationChunk;
@@ -22,6 +23,8 @@ public final class SparkRows implements WeightedRows {
     private final int d;
     private final int blasThreads;
     private final String label;
+    private final int bits;          // the loss quantizer
+    private final float clipRatio;
     private int passes;
 
     /**
@@ -31,6 +34,12 @@ public final class SparkRows implements WeightedRows {
      */
     public SparkRows(JavaSparkContext sc, JavaRDD<ActivationChunk> rows, Broadcast<long[]> massiveKeys, double alpha,
                      int d, int blasThreads, String label) {
+        this(sc, rows, massiveKeys, alpha, d, blasThreads, label, LossQuantizer.BITS, LossQuantizer.CLIP_RATIO);
+    }
+
+    /** As above, with the loss quantizer's bits and clip ratio (rotcal.refine.bits / clip-ratio). */
+    public SparkRows(JavaSparkContext sc, JavaRDD<ActivationChunk> rows, Broadcast<long[]> massiveKeys, double alpha,
+                     int d, int blasThreads, String label, int bits, float clipRatio) {
         this.sc = sc;
         this.rows = rows;
         this.massiveKeys = massiveKeys;
@@ -38,6 +47,8 @@ public final class SparkRows implements WeightedRows {
         this.d = d;
         this.blasThreads = blasThreads;
         this.label = label;
+        this.bits = bits;
+        this.clipRatio = clipRatio;
     }
 
     @Override
@@ -52,9 +63,9 @@ public final class SparkRows implements WeightedRows {
         try (JobGroups.Group g = JobGroups.enter(sc, "refine", "%s: pass %d, C = A_wᵀ·Q(A_w·R) over %d partitions",
                 label, passes, rows.getNumPartitions())) {
             JavaRDD<ProcrustesAccumulator> partials = rows.mapPartitions(
-                    new AccumulatePartition(rotation, massiveKeys, alpha, d, blasThreads));
+                    new AccumulatePartition(rotation, massiveKeys, alpha, d, blasThreads, bits, clipRatio));
             return DeterministicTreeAggregate.merge(partials, ProcrustesAccumulator::merge,
-                    new ProcrustesAccumulator(d));
+                    new ProcrustesAccumulator(d, bits, clipRatio));
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
