@@ -17,7 +17,7 @@ import java.util.Optional;
  *
  * <p>Steps, all in double: dead columns (diag H = 0) get diag H = 1 and a zero W column; damping
  * λ = 0.01·mean(diag H) (after the dead-column fix, as gptq.py) is added to the diagonal; U = the upper
- * Cholesky factor of H⁻¹ (H⁻¹ = UᵀU, H⁻¹ from Cholesky solves); then blocks of 128 columns: inside a
+ * Cholesky factor of H⁻¹ (H⁻¹ = UᵀU, H⁻¹ from H's Cholesky factor); then blocks of 128 columns: inside a
  * block, for column i: q = Q(w_i), e = (w_i − q) / U_ii, w_j −= e·U_ij for the block's j &gt; i; after the
  * block the trailing columns get −E·U[block, rest] as one dgemm (the lazy batch update). No act-order.
  *
@@ -34,6 +34,8 @@ public final class GptqQuantizer {
     public static final int BLOCK_SIZE = 128;
     /** gptq.py percdamp (QuaRot default). */
     public static final double DAMPING = 0.01;
+    /** Rows per dgemm of the lazy batch update (bounds its scratch). */
+    static final int UPDATE_ROWS = 256;
 
     private GptqQuantizer() {
     }
@@ -120,7 +122,10 @@ public final class GptqQuantizer {
         return new GptqResult(codes, new IntScales(scales, new int[scales.length]), dequantized, dead);
     }
 
-    /** W[:, b1:] −= E · U[b0:b1, b1:] — one dgemm over the trailing columns. */
+    /**
+     * W[:, b1:] −= E · U[b0:b1, b1:] as dgemms over chunks of {@link #UPDATE_ROWS} rows, so the scratch stays
+     * (UPDATE_ROWS, rest) however many output channels the layer has.
+     */
     private static void lazyBatchUpdate(double[] wd, int out, int in, double[] err, double[] u, int b0, int b1) {
         int count = b1 - b0;
         int rest = in - b1;
@@ -128,11 +133,18 @@ public final class GptqQuantizer {
         for (int i = 0; i < count; i++) {
             System.arraycopy(u, (b0 + i) * in + b1, uBlock, i * rest, rest);
         }
-        double[] delta = new double[Math.multiplyExact(out, rest)]; // (out, rest) E·U[b0:b1, b1:]
-        DenseLinearAlgebra.gemm(false, false, out, rest, count, 1.0, err, uBlock, 0.0, delta);
-        for (int r = 0; r < out; r++) {
-            for (int j = 0; j < rest; j++) {
-                wd[r * in + b1 + j] -= delta[r * rest + j];
+        int chunk = Math.min(out, UPDATE_ROWS);
+        double[] delta = new double[Math.multiplyExact(chunk, rest)]; // (chunk, rest) E[r0:r1]·U[b0:b1, b1:]
+        for (int r0 = 0; r0 < out; r0 += chunk) {
+            int rows = Math.min(chunk, out - r0);
+            double[] errRows = Arrays.copyOfRange(err, r0 * count, (r0 + rows) * count); // (rows, count)
+            double[] d = rows == chunk ? delta : new double[rows * rest];
+            DenseLinearAlgebra.gemm(false, false, rows, rest, count, 1.0, errRows, uBlock, 0.0, d);
+            for (int r = 0; r < rows; r++) {
+                int off = (r0 + r) * in + b1;
+                for (int j = 0; j < rest; j++) {
+                    wd[off + j] -= d[r * rest + j];
+                }
             }
         }
     }
@@ -160,8 +172,8 @@ public final class GptqQuantizer {
     }
 
     /**
-     * U with H⁻¹ = UᵀU after adding λ = 0.01·mean(diag H) to the diagonal (hd is damped in place). H⁻¹
-     * comes from Cholesky solves of H against the identity.
+     * U with H⁻¹ = UᵀU after adding λ = 0.01·mean(diag H) to the diagonal (hd is damped in place): H = LLᵀ,
+     * H⁻¹ from L (dpotri, as torch.cholesky_inverse), then the Cholesky factor of H⁻¹.
      *
      * @return (in, in) row-major; only the upper triangle is meaningful
      */
@@ -177,17 +189,7 @@ public final class GptqQuantizer {
         Optional<DenseLinearAlgebra.Cholesky> h = DenseLinearAlgebra.cholesky(hd, in);
         checkArgument(h.isPresent(), "Cannot run GPTQ: the damped Hessian (order %d) is not positive definite "
                 + "(is it a sum of x·xᵀ over finite inputs?)", in);
-        DenseLinearAlgebra.Cholesky chol = h.get();
-        double[] inverse = new double[hd.length]; // (in, in) row-major H⁻¹ (symmetric)
-        double[] column = new double[in];
-        for (int j = 0; j < in; j++) {
-            Arrays.fill(column, 0);
-            column[j] = 1;
-            chol.solveInPlace(column);
-            for (int i = 0; i < in; i++) {
-                inverse[i * in + j] = column[i];
-            }
-        }
+        double[] inverse = h.get().inverse(); // (in, in) row-major H⁻¹ (dpotri)
         Optional<DenseLinearAlgebra.Cholesky> factor = DenseLinearAlgebra.cholesky(inverse, in);
         checkArgument(factor.isPresent(), "Cannot run GPTQ: the inverse Hessian (order %d) is not numerically "
                 + "positive definite (the Hessian is too ill-conditioned for the damping)", in);
