@@ -129,6 +129,20 @@ public final class DenseLinearAlgebra {
             openblas.cblas_dtrsv(openblas.CblasColMajor, openblas.CblasLower, openblas.CblasTrans,
                     openblas.CblasNonUnit, d, factor, d, x, 1);
         }
+
+        /** S⁻¹ (d, d) row-major, full and exactly symmetric, from the factor (LAPACKE dpotri). */
+        public double[] inverse() {
+            double[] inverse = factor.clone(); // column-major lower triangle of S⁻¹ = row-major upper
+            int info = openblas.LAPACKE_dpotri(openblas.LAPACK_COL_MAJOR, (byte) 'L', d, inverse, d);
+            checkState(info >= 0, "LAPACKE_dpotri rejected argument %d (order %d)", -info, d);
+            checkState(info == 0, "LAPACKE_dpotri found a zero diagonal element (info = %d, order %d)", info, d);
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < i; j++) {
+                    inverse[i * d + j] = inverse[j * d + i]; // mirror the upper triangle into the lower
+                }
+            }
+            return inverse;
+        }
     }
 
     /**

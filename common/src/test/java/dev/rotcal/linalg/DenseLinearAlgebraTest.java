@@ -126,6 +126,16 @@ class DenseLinearAlgebraTest {
         DenseLinearAlgebra.cholesky(s, D).orElseThrow().solveInPlace(y);
         assertThat(MatrixNorms.maxAbsDifference(PlainLinearAlgebra.multiply(false, false, D, 1, D, s, y), x))
                 .as("S·(S⁻¹·x) = x").isLessThan(1e-10);
+        double[] inverse = DenseLinearAlgebra.cholesky(s, D).orElseThrow().inverse();
+        double[] identity = new double[D * D];
+        for (int i = 0; i < D; i++) {
+            identity[i * D + i] = 1;
+            for (int j = 0; j < i; j++) {
+                assertThat(inverse[i * D + j]).as("S⁻¹ symmetric at (%d, %d)", i, j).isEqualTo(inverse[j * D + i]);
+            }
+        }
+        assertThat(MatrixNorms.maxAbsDifference(PlainLinearAlgebra.multiply(false, false, D, D, D, s, inverse),
+                identity)).as("S·S⁻¹ = I from dpotri").isLessThan(1e-10);
         double[] indefinite = s.clone();
         indefinite[0] = -1;
         assertThat(DenseLinearAlgebra.cholesky(indefinite, D)).as("not positive definite").isEmpty();

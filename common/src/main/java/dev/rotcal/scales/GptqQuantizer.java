@@ -1,0 +1,199 @@
+package dev.rotcal.scales;
+
+import static dev.rotcal.Checks.checkArgument;
+
+import dev.rotcal.linalg.DenseLinearAlgebra;
+import dev.rotcal.quant.IntGranularity;
+import dev.rotcal.quant.IntScales;
+import dev.rotcal.quant.IntScheme;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * GPTQ (Frantar et al., gptq.py fasterquant with QuaRot's defaults, reference/FORMATS.md): quantizes W
+ * column by column along the input dim and spreads each column's rounding error over the columns not yet
+ * quantized, weighted by the inverse Hessian of the layer input, so the layer OUTPUT error X·(W − Ŵ)ᵀ is
+ * small rather than the weight error.
+ *
+ * <p>Steps, all in double: dead columns (diag H = 0) get diag H = 1 and a zero W column; damping
+ * λ = 0.01·mean(diag H) (after the dead-column fix, as gptq.py) is added to the diagonal; U = the upper
+ * Cholesky factor of H⁻¹ (H⁻¹ = UᵀU, H⁻¹ from H's Cholesky factor); then blocks of 128 columns: inside a
+ * block, for column i: q = Q(w_i), e = (w_i − q) / U_ii, w_j −= e·U_ij for the block's j &gt; i; after the
+ * block the trailing columns get −E·U[block, rest] as one dgemm (the lazy batch update). No act-order.
+ *
+ * <p>Scales are symmetric (zero point 0): per output channel from the whole (dead-zeroed) W before any
+ * update, or per group of g input columns, fixed when the group's first column comes up, from the
+ * weights as gptq.py reads them then (W with the updates of earlier blocks, not yet those of the current
+ * block when the group starts mid-block). The scheme's clip ratio shrinks the range as in
+ * {@link IntScales}. Quantization: q = clamp(rint(w / s), −2^(b−1), 2^(b−1) − 1) with w / s a float
+ * division (as {@link dev.rotcal.quant.IntQuantizer}), ŵ = q·s; with H = I (no error to spread) the codes
+ * equal round-to-nearest's.
+ */
+public final class GptqQuantizer {
+    /** gptq.py blocksize (QuaRot default). */
+    public static final int BLOCK_SIZE = 128;
+    /** gptq.py percdamp (QuaRot default). */
+    public static final double DAMPING = 0.01;
+    /** Rows per dgemm of the lazy batch update (bounds its scratch). */
+    static final int UPDATE_ROWS = 256;
+
+    private GptqQuantizer() {
+    }
+
+    /**
+     * Runs GPTQ on one linear.
+     *
+     * @param w      (out, in) row-major HF layout weights; not modified
+     * @param h      (in, in) row-major Hessian of the input, e.g. {@link HessianAccumulator#hessian()}; not modified
+     * @param scheme symmetric, PER_ROW (per output channel) or PER_GROUP along in
+     */
+    public static GptqResult quantize(float[] w, int out, int in, double[] h, IntScheme scheme) {
+        checkArgument(out > 0 && in > 0, "Cannot run GPTQ on a (%d, %d) weight: dimensions must be > 0", out, in);
+        checkArgument(w.length == Math.multiplyExact(out, in),
+                "Cannot run GPTQ on a (%d, %d) weight: the array holds %d values", out, in, w.length);
+        checkArgument(h.length == Math.multiplyExact(in, in),
+                "Cannot run GPTQ with a Hessian of %d values: a (%d, %d) weight needs (%d, %d)", h.length, out, in,
+                in, in);
+        checkArgument(scheme.symmetric() && scheme.granularity() != IntGranularity.PER_COLUMN,
+                "Cannot run GPTQ with scheme %s: GPTQ supports symmetric PER_ROW or PER_GROUP scales", scheme);
+        int group = scheme.granularity() == IntGranularity.PER_GROUP ? scheme.groupSize() : in;
+        checkArgument(in % group == 0, "Cannot run GPTQ with group size %d: it must divide the input dim %d",
+                group, in);
+
+        double[] hd = h.clone(); // (in, in) row-major, damped
+        double[] wd = new double[w.length]; // (out, in) row-major, updated in place
+        for (int i = 0; i < w.length; i++) {
+            wd[i] = w[i];
+        }
+        int dead = 0;
+        for (int j = 0; j < in; j++) {
+            checkArgument(Double.isFinite(hd[j * in + j]) && hd[j * in + j] >= 0,
+                    "Cannot run GPTQ: diag H[%d] = %s is not a finite non-negative value", j, hd[j * in + j]);
+            if (hd[j * in + j] == 0) {
+                hd[j * in + j] = 1;
+                for (int r = 0; r < out; r++) {
+                    wd[r * in + j] = 0;
+                }
+                dead++;
+            }
+        }
+        double[] u = upperCholeskyOfInverse(hd, in); // (in, in) row-major, upper triangle read
+
+        int groupsPerRow = in / group;
+        float[] scales = new float[Math.multiplyExact(out, groupsPerRow)]; // (out, in / g) row-major
+        byte[] codes = new byte[w.length]; // (out, in) row-major
+        float[] dequantized = new float[w.length]; // (out, in) row-major
+        int lo = scheme.minCode();
+        int hi = scheme.maxCode();
+        for (int b0 = 0; b0 < in; b0 += BLOCK_SIZE) {
+            int b1 = Math.min(b0 + BLOCK_SIZE, in);
+            int count = b1 - b0;
+            double[] block = new double[Math.multiplyExact(out, count)]; // (out, count) W[:, b0:b1]
+            for (int r = 0; r < out; r++) {
+                System.arraycopy(wd, r * in + b0, block, r * count, count);
+            }
+            double[] err = new double[block.length]; // (out, count) scaled errors E
+            for (int i = 0; i < count; i++) {
+                int col = b0 + i;
+                if (col % group == 0) {
+                    setGroupScales(wd, out, in, col, group, scheme, scales, col / group, groupsPerRow);
+                }
+                double pivot = u[col * in + col];
+                for (int r = 0; r < out; r++) {
+                    float s = scales[r * groupsPerRow + col / group];
+                    // x / s in float, as torch on float32 weights and IntQuantizer do (same ties)
+                    float x = (float) block[r * count + i];
+                    int q = (int) Math.min(Math.max((float) Math.rint(x / s), lo), hi);
+                    float wq = q * s; // ŵ = code · scale, exactly what serving dequantizes
+                    codes[r * in + col] = (byte) q;
+                    dequantized[r * in + col] = wq;
+                    double e = (block[r * count + i] - wq) / pivot;
+                    err[r * count + i] = e;
+                    // w_j −= e · U[col, j] for the block's columns after col
+                    for (int j = i + 1; j < count; j++) {
+                        block[r * count + j] -= e * u[col * in + b0 + j];
+                    }
+                }
+            }
+            if (b1 < in) {
+                lazyBatchUpdate(wd, out, in, err, u, b0, b1);
+            }
+        }
+        return new GptqResult(codes, new IntScales(scales, new int[scales.length]), dequantized, dead);
+    }
+
+    /**
+     * W[:, b1:] −= E · U[b0:b1, b1:] as dgemms over chunks of {@link #UPDATE_ROWS} rows, so the scratch stays
+     * (UPDATE_ROWS, rest) however many output channels the layer has.
+     */
+    private static void lazyBatchUpdate(double[] wd, int out, int in, double[] err, double[] u, int b0, int b1) {
+        int count = b1 - b0;
+        int rest = in - b1;
+        double[] uBlock = new double[Math.multiplyExact(count, rest)]; // (count, rest) U[b0:b1, b1:]
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(u, (b0 + i) * in + b1, uBlock, i * rest, rest);
+        }
+        int chunk = Math.min(out, UPDATE_ROWS);
+        double[] delta = new double[Math.multiplyExact(chunk, rest)]; // (chunk, rest) E[r0:r1]·U[b0:b1, b1:]
+        for (int r0 = 0; r0 < out; r0 += chunk) {
+            int rows = Math.min(chunk, out - r0);
+            double[] errRows = Arrays.copyOfRange(err, r0 * count, (r0 + rows) * count); // (rows, count)
+            double[] d = rows == chunk ? delta : new double[rows * rest];
+            DenseLinearAlgebra.gemm(false, false, rows, rest, count, 1.0, errRows, uBlock, 0.0, d);
+            for (int r = 0; r < rows; r++) {
+                int off = (r0 + r) * in + b1;
+                for (int j = 0; j < rest; j++) {
+                    wd[off + j] -= d[r * rest + j];
+                }
+            }
+        }
+    }
+
+    /** Scales of group {@code slot} (columns [col, col + group)) of every row, from wd as it is now. */
+    private static void setGroupScales(double[] wd, int out, int in, int col, int group, IntScheme scheme,
+                                       float[] scales, int slot, int groupsPerRow) {
+        float[] mins = new float[out]; // (out) min(w, 0) over the group
+        float[] maxs = new float[out]; // (out) max(w, 0) over the group
+        for (int r = 0; r < out; r++) {
+            float lo = 0f;
+            float hi = 0f;
+            for (int c = col; c < col + group; c++) {
+                float v = (float) wd[r * in + c];
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            mins[r] = lo;
+            maxs[r] = hi;
+        }
+        float[] s = IntScales.ofRanges(mins, maxs, scheme).scales();
+        for (int r = 0; r < out; r++) {
+            scales[r * groupsPerRow + slot] = s[r];
+        }
+    }
+
+    /**
+     * U with H⁻¹ = UᵀU after adding λ = 0.01·mean(diag H) to the diagonal (hd is damped in place): H = LLᵀ,
+     * H⁻¹ from L (dpotri, as torch.cholesky_inverse), then the Cholesky factor of H⁻¹.
+     *
+     * @return (in, in) row-major; only the upper triangle is meaningful
+     */
+    static double[] upperCholeskyOfInverse(double[] hd, int in) {
+        double trace = 0;
+        for (int j = 0; j < in; j++) {
+            trace += hd[j * in + j];
+        }
+        double damp = DAMPING * trace / in;
+        for (int j = 0; j < in; j++) {
+            hd[j * in + j] += damp;
+        }
+        Optional<DenseLinearAlgebra.Cholesky> h = DenseLinearAlgebra.cholesky(hd, in);
+        checkArgument(h.isPresent(), "Cannot run GPTQ: the damped Hessian (order %d) is not positive definite "
+                + "(is it a sum of x·xᵀ over finite inputs?)", in);
+        double[] inverse = h.get().inverse(); // (in, in) row-major H⁻¹ (dpotri)
+        Optional<DenseLinearAlgebra.Cholesky> factor = DenseLinearAlgebra.cholesky(inverse, in);
+        checkArgument(factor.isPresent(), "Cannot run GPTQ: the inverse Hessian (order %d) is not numerically "
+                + "positive definite (the Hessian is too ill-conditioned for the damping)", in);
+        // dpotrf reads one triangle; its column-major lower factor L (H⁻¹ = L·Lᵀ) read row-major is U = Lᵀ
+        return factor.get().factor();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.rotcal.scales;
+
+import static dev.rotcal.Checks.checkArgument;
+
+import dev.rotcal.linalg.DenseLinearAlgebra;
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * The GPTQ Hessian of one linear's input, summed over blocks of calibration rows: S = Σ XᵀX and the row
+ * count N. {@link #hessian()} returns GPTQ's normalization H = 2·S / N, the mean over tokens of 2·x·xᵀ
+ * (gptq.py add_batch rescales H by n / (n + batch) and adds (√(2 / n)·x)·(√(2 / n)·x)ᵀ, which is the same
+ * value). The division by N is done once at the end so partial sums merge exactly; the scale of H does
+ * not change GPTQ's result (damping is relative to mean(diag H)), only its conditioning.
+ *
+ * <p>Per block the rows are widened to double and S += XᵀX is one dgemm. The state is plain arrays and
+ * numbers so the accumulator can travel through Spark's treeAggregate ({@link #add} / {@link #merge} /
+ * {@link #zero}).
+ */
+public final class HessianAccumulator implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final int in;
+    private final double[] sum; // (in, in) row-major Σ XᵀX
+    private long rows;
+
+    /** An empty accumulator for inputs of width {@code in}. */
+    public HessianAccumulator(int in) {
+        checkArgument(in > 0, "Cannot accumulate a Hessian of width %d: the input width must be > 0", in);
+        this.in = in;
+        this.sum = new double[Math.multiplyExact(in, in)];
+    }
+
+    /**
+     * Adds a block of input rows: S += XᵀX, N += nRows.
+     *
+     * @param x (nRows, in) row-major inputs of the linear (tokens); only the first nRows · in values are read
+     */
+    public HessianAccumulator add(float[] x, int nRows) {
+        checkArgument(nRows >= 0, "Cannot add %d rows to a Hessian: the count must be >= 0", nRows);
+        long size = Math.multiplyExact((long) nRows, in);
+        checkArgument(x.length >= size, "Cannot add %d rows of width %d to a Hessian: the array holds %d values",
+                nRows, in, x.length);
+        if (nRows == 0) {
+            return this;
+        }
+        double[] block = new double[Math.toIntExact(size)]; // (nRows, in) row-major, widened
+        for (int i = 0; i < block.length; i++) {
+            block[i] = x[i];
+        }
+        // S (in, in) ← 1·Xᵀ·X + 1·S
+        DenseLinearAlgebra.gemm(true, false, in, in, nRows, 1.0, block, block, 1.0, sum);
+        rows += nRows;
+        return this;
+    }
+
+    /** Adds another accumulator's sums (same width) into this one. */
+    public HessianAccumulator merge(HessianAccumulator other) {
+        checkArgument(other.in == in, "Cannot merge a Hessian of width %d into one of width %d", other.in, in);
+        for (int k = 0; k < sum.length; k++) {
+            sum[k] += other.sum[k];
+        }
+        rows += other.rows;
+        return this;
+    }
+
+    /** Back to no rows. */
+    public HessianAccumulator zero() {
+        Arrays.fill(sum, 0);
+        rows = 0;
+        return this;
+    }
+
+    /** Input width. */
+    public int in() {
+        return in;
+    }
+
+    /** Rows (tokens) added so far. */
+    public long rows() {
+        return rows;
+    }
+
+    /** A copy of the raw sum S = Σ XᵀX, (in, in) row-major. */
+    public double[] sumOfOuterProducts() {
+        return sum.clone();
+    }
+
+    /** GPTQ's Hessian H = 2·XᵀX / N, (in, in) row-major and exactly symmetric. */
+    public double[] hessian() {
+        checkArgument(rows > 0, "Cannot form a Hessian from no rows: add calibration rows first");
+        double[] h = new double[sum.length]; // (in, in) row-major
+        double scale = 2.0 / rows;
+        for (int i = 0; i < in; i++) {
+            for (int j = i; j < in; j++) {
+                // symmetrize from the upper triangle so H is exactly symmetric whatever dgemm's rounding
+                double v = scale * sum[i * in + j];
+                h[i * in + j] = v;
+                h[j * in + i] = v;
+            }
+        }
+        return h;
+    }
+}
