@@ -65,6 +65,13 @@ public final class ClusterProbe {
         for (long row = first; row < first + ROWS_PER_PARTITION; row++) {
             sum += (float) StrictMath.sin(row * 1e-3) * 1e-3f; // StrictMath: the same bits on every JVM
         }
+        // Hold the task slot a moment: tasks of a few milliseconds can all finish on the first executor to take
+        // an offer before the second one takes any, and the IT asserts that both executors ran tasks.
+        try {
+            Thread.sleep(1500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         SparkEnv env = SparkEnv.get();
         return new PartitionReport(TaskContext.getPartitionId(), env.executorId(),
                 env.blockManager().blockManagerId().host(), ProcessHandle.current().pid(), rotcalJar(), sum);
