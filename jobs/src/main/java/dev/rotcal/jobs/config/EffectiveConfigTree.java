@@ -1,5 +1,6 @@
 package dev.rotcal.jobs.config;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.TreeMap;
@@ -58,6 +59,29 @@ final class EffectiveConfigTree {
         refine.put("bits", s.refine().bits());
         refine.put("clip-ratio", s.refine().clipRatio());
         refine.put("compare-plain-procrustes", s.refine().comparePlainProcrustes());
+
+        ObjectNode scales = rotcal.putObject("scales");
+        scales.put("enabled", s.scales().enabled());
+        ArrayNode methods = scales.putArray("weight-methods");
+        s.scales().weightMethods().forEach(m -> methods.add(m.configName()));
+        scales.put("weight-bits", s.scales().weightBits());
+        scales.put("group-size", s.scales().groupSize());
+        scales.put("weight-clip-search", s.scales().weightClipSearch());
+        scales.put("activation-bits", s.scales().activationBits());
+        scales.put("kv-bits", s.scales().kvBits());
+        scales.put("static-activation-scales", s.scales().staticActivationScales());
+        ArrayNode formats = scales.putArray("fp-formats");
+        s.scales().fpFormats().forEach(f -> formats.add(f.configName()));
+        scales.put("fp-search-steps", s.scales().fpSearchSteps());
+        scales.put("sample-rows", s.scales().sampleRows());
+
+        ObjectNode evaluate = rotcal.putObject("evaluate");
+        evaluate.put("enabled", s.evaluate().enabled());
+        evaluate.put("data-uri", s.evaluate().dataUri());
+        evaluate.put("format", s.evaluate().format().configName());
+        evaluate.put("sequence-length", s.evaluate().sequenceLength());
+        evaluate.put("sequences", s.evaluate().sequences());
+        evaluate.put("seed", s.evaluate().seed());
 
         ObjectNode hadoop = rotcal.putObject("hadoop");
         new TreeMap<>(s.hadoop()).forEach(hadoop::put);

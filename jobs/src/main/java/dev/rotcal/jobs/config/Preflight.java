@@ -9,6 +9,8 @@ import dev.rotcal.model.SlidingWindow;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -54,6 +56,8 @@ public final class Preflight {
             checkWeights(settings);
             hadamard = Optional.of(hiddenHadamard(settings, config.hiddenSize()));
             checkSequenceLength(settings, config);
+            checkScales(settings, config);
+            checkEvaluation(settings, config);
             modelConfig = Optional.of(config);
             requireExists(settings.data().uri(), "calibration data", "rotcal.data.uri");
             if (!settings.data().tokenizerUri().isEmpty()
@@ -138,6 +142,73 @@ public final class Preflight {
             throw new SettingsException(String.format("Cannot calibrate %s: rotcal.data.sequence-length = %d is"
                             + " longer than the sliding window %d of %s (lower rotcal.data.sequence-length to at most %d)",
                     settings.model().name(), length, window.get().size(), config.source(), window.get().size()));
+        }
+    }
+
+    /**
+     * The scales stage's shapes: the online Hadamards R2 (head_dim) and R4 (intermediate size) exist, the INT group
+     * size and the FP4 blocks tile every linear's input width.
+     */
+    private static void checkScales(RotcalSettings settings, ModelConfig config) {
+        ScalesSettings scales = settings.scales();
+        if (!scales.enabled()) {
+            return;
+        }
+        String model = settings.model().name();
+        for (var size : Map.of("head_dim", config.headDim(), "intermediate_size", config.intermediateSize())
+                .entrySet()) {
+            try {
+                HadamardOrder.of(size.getValue());
+            } catch (IllegalArgumentException e) {
+                throw new SettingsException(String.format("Cannot compute scales for %s: %s %d has no Hadamard matrix"
+                        + " for the online rotation (%s; or set rotcal.scales.enabled = false)", model, size.getKey(),
+                        size.getValue(), SUPPORTED_HADAMARD), e);
+            }
+        }
+        Map<String, Integer> inputs = new LinkedHashMap<>();
+        inputs.put("hidden_size", config.hiddenSize());
+        inputs.put("num_attention_heads × head_dim", config.numAttentionHeads() * config.headDim());
+        inputs.put("intermediate_size", config.intermediateSize());
+        int group = scales.groupSize();
+        if (group > 0 && scales.weightMethods().stream().anyMatch(m -> m == ScalesSettings.WeightMethod.RTN
+                || m == ScalesSettings.WeightMethod.GPTQ)) {
+            inputs.forEach((name, width) -> {
+                if (width % group != 0) {
+                    throw new SettingsException(String.format("Cannot use rotcal.scales.group-size = %d for %s: it"
+                                    + " does not divide %s = %d (choose a divisor of every linear's input width, or 0"
+                                    + " for per-channel scales)", group, model, name, width));
+                }
+            });
+        }
+        for (var block : Map.of(ScalesSettings.WeightMethod.NVFP4, 16, ScalesSettings.WeightMethod.MXFP4, 32)
+                .entrySet()) {
+            if (scales.weightMethods().contains(block.getKey())) {
+                inputs.forEach((name, width) -> {
+                    if (width % block.getValue() != 0) {
+                        throw new SettingsException(String.format("Cannot compute %s weight scales for %s: its"
+                                        + " blocks of %d do not tile %s = %d (remove %s from rotcal.scales.weight-methods)",
+                                block.getKey().configName(), model, block.getValue(), name, width,
+                                block.getKey().configName()));
+                    }
+                });
+            }
+        }
+    }
+
+    /** The held-out tokens exist and their windows fit the model. */
+    private void checkEvaluation(RotcalSettings settings, ModelConfig config) throws IOException {
+        EvaluateSettings evaluate = settings.evaluate();
+        if (!evaluate.runs()) {
+            return;
+        }
+        requireExists(evaluate.dataUri(), "evaluation data", "rotcal.evaluate.data-uri");
+        int length = evaluate.sequenceLength();
+        int limit = config.slidingWindow().map(SlidingWindow::size).orElse(Integer.MAX_VALUE);
+        limit = Math.min(limit, config.maxPositionEmbeddings());
+        if (length > limit) {
+            throw new SettingsException(String.format("Cannot evaluate %s: rotcal.evaluate.sequence-length = %d is"
+                    + " longer than the model's %d positions (max_position_embeddings or sliding window of %s; lower"
+                    + " rotcal.evaluate.sequence-length)", settings.model().name(), length, limit, config.source()));
         }
     }
 

@@ -21,7 +21,8 @@ import java.util.Objects;
  */
 public record RotcalSettings(String runId, ModelSettings model, ActivationsSettings activations, DataSettings data,
                              OutputSettings output, SparkSettings spark, CaptureSettings capture,
-                             MassiveSettings massive, RefineSettings refine, Map<String, String> hadoop)
+                             MassiveSettings massive, RefineSettings refine, ScalesSettings scales,
+                             EvaluateSettings evaluate, Map<String, String> hadoop)
         implements Serializable {
 
     /** The MDC key under which the driver puts the run id (conf/log4j2.properties prints %X{runId}). */
@@ -39,6 +40,8 @@ public record RotcalSettings(String runId, ModelSettings model, ActivationsSetti
         Objects.requireNonNull(capture, "capture");
         Objects.requireNonNull(massive, "massive");
         Objects.requireNonNull(refine, "refine");
+        Objects.requireNonNull(scales, "scales");
+        Objects.requireNonNull(evaluate, "evaluate");
         hadoop = Map.copyOf(hadoop);
     }
 

@@ -63,13 +63,15 @@ final class SettingsBuilder {
                 CaptureSettings.STORAGE_LEVELS));
         MassiveSettings massive = massive();
         RefineSettings refine = refine();
+        ScalesSettings scales = scales();
+        EvaluateSettings evaluate = evaluate();
 
         checkInput(modelUri, activationsUri);
         String name = modelName.isEmpty() ? derivedModelName(modelUri, activationsUri) : checkedModelName(modelName);
         DataSettings data = data(modelUri, activationsUri, dataUri, format, tokenizerUri, sequenceLength, sequences,
                 dataSeed);
         return new RotcalSettings(runId, new ModelSettings(modelUri, name), new ActivationsSettings(activationsUri),
-                data, output, spark, capture, massive, refine, hadoop);
+                data, output, spark, capture, massive, refine, scales, evaluate, hadoop);
     }
 
     private String runId() {
@@ -92,6 +94,39 @@ final class SettingsBuilder {
         double medianRatio = r.decimal("rotcal.massive.magnitude-median-ratio", v -> v > 0, "it must be > 0",
                 "Sun et al. use 1000");
         return new MassiveSettings(rule, nrError, magnitudeMin, medianRatio, r.longValue("rotcal.massive.seed"));
+    }
+
+    private ScalesSettings scales() {
+        String bitsHint = "4 for W4A4KV4";
+        return new ScalesSettings(r.bool("rotcal.scales.enabled"),
+                r.choices("rotcal.scales.weight-methods", ScalesSettings.WeightMethod.class, true),
+                r.integer("rotcal.scales.weight-bits", 2, 8, "it must be between 2 and 8", bitsHint),
+                r.integer("rotcal.scales.group-size", 0, Integer.MAX_VALUE, "it must be at least 0",
+                        "0 = per output channel; QuaRot's groups are 128"),
+                r.bool("rotcal.scales.weight-clip-search"),
+                r.integer("rotcal.scales.activation-bits", 2, 8, "it must be between 2 and 8", bitsHint),
+                r.integer("rotcal.scales.kv-bits", 2, 8, "it must be between 2 and 8", bitsHint),
+                r.bool("rotcal.scales.static-activation-scales"),
+                r.choices("rotcal.scales.fp-formats", ScalesSettings.FpFormatName.class, false),
+                r.integer("rotcal.scales.fp-search-steps", 2, 10_000, "it must be between 2 and 10000",
+                        "LLM-FP4 uses 100"),
+                r.integer("rotcal.scales.sample-rows", 1, 1 << 20, "it must be between 1 and 1048576",
+                        "a few hundred rows per linear are enough for the format search"));
+    }
+
+    private EvaluateSettings evaluate() {
+        String dataUri = uri("rotcal.evaluate.data-uri");
+        Format format = r.choice("rotcal.evaluate.format", Format.class);
+        if (!dataUri.isEmpty() && format == Format.TEXT) {
+            throw r.invalid("rotcal.evaluate.format", "held-out text is not supported yet, only token ids",
+                    "give the evaluation tokens as .npy, .safetensors or .jsonl");
+        }
+        return new EvaluateSettings(r.bool("rotcal.evaluate.enabled"), dataUri, format,
+                r.integer("rotcal.evaluate.sequence-length", 2, Integer.MAX_VALUE, "it must be at least 2",
+                        "e.g. 256; perplexity papers use 2048"),
+                r.integer("rotcal.evaluate.sequences", 1, Integer.MAX_VALUE, "it must be at least 1",
+                        "more windows give a steadier perplexity"),
+                r.longValue("rotcal.evaluate.seed"));
     }
 
     private RefineSettings refine() {

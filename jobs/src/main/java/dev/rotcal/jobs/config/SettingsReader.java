@@ -2,11 +2,13 @@ package dev.rotcal.jobs.config;
 
 import dev.rotcal.artifact.SecretRedactor;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -101,6 +103,37 @@ final class SettingsReader {
         }
         throw invalid(key, "not one of " + Arrays.stream(type.getEnumConstants()).map(ConfigEnum::configName)
                 .collect(Collectors.joining(", ")), "choose one of them");
+    }
+
+    /**
+     * A list of distinct config names of an enum (case-insensitive), in the order written; a single string is a
+     * list of one. {@code empty} says whether [] is allowed.
+     */
+    <E extends Enum<E> & ConfigEnum> List<E> choices(String key, Class<E> type, boolean empty) {
+        ConfigValue value = rawValue(key);
+        List<Object> items;
+        if (value != null && value.valueType() == ConfigValueType.LIST) {
+            items = ((ConfigList) value).unwrapped();
+        } else {
+            items = List.of(string(key));
+        }
+        String names = Arrays.stream(type.getEnumConstants()).map(ConfigEnum::configName)
+                .collect(Collectors.joining(", "));
+        List<E> chosen = new ArrayList<>();
+        for (Object item : items) {
+            String text = String.valueOf(item).strip();
+            E match = Arrays.stream(type.getEnumConstants()).filter(c -> c.configName().equalsIgnoreCase(text))
+                    .findFirst().orElseThrow(() -> invalid(key, "\"" + text + "\" is not one of " + names,
+                            "choose from them"));
+            if (chosen.contains(match)) {
+                throw invalid(key, match.configName() + " is listed twice", "list each once");
+            }
+            chosen.add(match);
+        }
+        if (chosen.isEmpty() && !empty) {
+            throw invalid(key, "the list is empty", "choose at least one of " + names);
+        }
+        return List.copyOf(chosen);
     }
 
     /** One of {@code allowed} (case-insensitive), returned as spelled in {@code allowed}. */

@@ -131,6 +131,33 @@ class PreflightLocalTest {
     }
 
     @Test
+    void groupSizeThatDoesNotDivideTheInputWidths() {
+        assertThat(refusal(settings("rotcal.scales.group-size=48")).getMessage()).isEqualTo("Cannot use"
+                + " rotcal.scales.group-size = 48 for tiny-llama: it does not divide hidden_size = 64 (choose a divisor"
+                + " of every linear's input width, or 0 for per-channel scales)");
+    }
+
+    @Test
+    void groupSizeIsUncheckedWithoutIntWeights() throws IOException {
+        assertThat(new Preflight(storage).check(settings("rotcal.scales.group-size=48",
+                "rotcal.scales.weight-methods=[nvfp4]")).modelConfig()).isPresent();
+    }
+
+    @Test
+    void fp4BlocksThatDoNotTileTheInputs() {
+        assertThat(refusal(settings("rotcal.scales.weight-methods=[rtn, mxfp4]")).getMessage()).isEqualTo("Cannot"
+                + " compute mxfp4 weight scales for tiny-llama: its blocks of 32 do not tile intermediate_size = 160"
+                + " (remove mxfp4 from rotcal.scales.weight-methods)");
+    }
+
+    @Test
+    void missingEvaluationData() {
+        String heldOut = "file:" + dir.resolve("data/held-out.npy");
+        assertThat(refusal(settings("rotcal.evaluate.data-uri=" + heldOut)).getMessage()).isEqualTo("Cannot read"
+                + " evaluation data " + heldOut + ": not found (check rotcal.evaluate.data-uri)");
+    }
+
+    @Test
     void sequencesLongerThanTheModelsPositions() {
         assertThat(refusal(settings("rotcal.data.sequence-length=8192")).getMessage()).isEqualTo("Cannot calibrate"
                 + " tiny-llama: rotcal.data.sequence-length = 8192 is longer than max_position_embeddings 4096 of "

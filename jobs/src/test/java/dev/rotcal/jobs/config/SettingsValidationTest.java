@@ -70,6 +70,31 @@ class SettingsValidationTest {
                 bad("negative checkpoint interval", "rotcal.refine.checkpoint-every=-1",
                         "Cannot use rotcal.refine.checkpoint-every = -1 (--set rotcal.refine.checkpoint-every): it must"
                                 + " be at least 0 (0 = no checkpoints)"),
+                bad("weight bits 0", "rotcal.scales.weight-bits=0",
+                        "Cannot use rotcal.scales.weight-bits = 0 (--set rotcal.scales.weight-bits): it must be between"
+                                + " 2 and 8 (4 for W4A4KV4)"),
+                bad("KV bits 9", "rotcal.scales.kv-bits=9",
+                        "Cannot use rotcal.scales.kv-bits = 9 (--set rotcal.scales.kv-bits): it must be between 2 and 8"
+                                + " (4 for W4A4KV4)"),
+                bad("negative group size", "rotcal.scales.group-size=-128",
+                        "Cannot use rotcal.scales.group-size = -128 (--set rotcal.scales.group-size): it must be at"
+                                + " least 0 (0 = per output channel; QuaRot's groups are 128)"),
+                bad("unknown weight method", "rotcal.scales.weight-methods=[rtn, awq]",
+                        "Cannot use rotcal.scales.weight-methods = [\"rtn\",\"awq\"] (--set"
+                                + " rotcal.scales.weight-methods): \"awq\" is not one of rtn, gptq, nvfp4, mxfp4, llm-fp4"
+                                + " (choose from them)"),
+                bad("a weight method twice", "rotcal.scales.weight-methods=[gptq, gptq]",
+                        "Cannot use rotcal.scales.weight-methods = [\"gptq\",\"gptq\"] (--set"
+                                + " rotcal.scales.weight-methods): gptq is listed twice (list each once)"),
+                bad("unknown FP format", "rotcal.scales.fp-formats=[e2m1, e5m2]",
+                        "Cannot use rotcal.scales.fp-formats = [\"e2m1\",\"e5m2\"] (--set rotcal.scales.fp-formats):"
+                                + " \"e5m2\" is not one of e3m0, e2m1, e1m2 (choose from them)"),
+                bad("no FP formats", "rotcal.scales.fp-formats=[]",
+                        "Cannot use rotcal.scales.fp-formats = [] (--set rotcal.scales.fp-formats): the list is empty"
+                                + " (choose at least one of e3m0, e2m1, e1m2)"),
+                bad("evaluation windows 0", "rotcal.evaluate.sequences=0",
+                        "Cannot use rotcal.evaluate.sequences = 0 (--set rotcal.evaluate.sequences): it must be at"
+                                + " least 1 (more windows give a steadier perplexity)"),
                 bad("unknown rule", "rotcal.massive.rule=biggest",
                         "Cannot use rotcal.massive.rule = \"biggest\" (--set rotcal.massive.rule): not one of nr-error,"
                                 + " ro-vs-nr, magnitude (choose one of them)"),
