@@ -69,7 +69,8 @@ public final class IntQuantizer {
         checkArgument(src.length >= size && dst.length >= size,
                 "Cannot quantize a (%d, %d) block: arrays hold %d and %d floats", rows, cols, src.length,
                 dst.length);
-        float maxq = (1 << bits) - 1;
+        int maxCode = (1 << bits) - 1;
+        float maxq = maxCode;
         for (int r = 0; r < rows; r++) {
             int off = r * cols;
             float lo = 0f;
@@ -88,8 +89,9 @@ public final class IntQuantizer {
             if (scale == 0f) {
                 scale = 1f;
             }
-            float zero = (float) Math.rint(-lo / scale);
-            fakeQuantRun(src, dst, off, cols, scale, -zero, maxq - zero);
+            int zero = (int) Math.rint(-lo / scale);
+            // integer code bounds (as fakeQuant's lo − z): −0 as an int is +0f, so clamped zeros stay +0
+            fakeQuantRun(src, dst, off, cols, scale, -zero, maxCode - zero);
         }
     }
 
