@@ -48,6 +48,53 @@ public final class IntQuantizer {
         }
     }
 
+    /**
+     * Asymmetric per-row (per-token) fake quantization for 2..16 bits, the activation and KV-cache quantizer
+     * of W4A4KV4 evaluation (a KV head of head_dim values is one row of a (rows · kvHeads, headDim) view).
+     * Per row, as {@link IntScales#ofRanges} for {@code IntScheme.perRow(bits, false, clipRatio)}:
+     * [lo, hi] = clip · [min(x, 0), max(x, 0)], a zero range → [−1, +1], s = (hi − lo) / (2^b − 1) (0 → 1),
+     * z = rint(−lo / s), x̂ = s · clamp(rint(x / s), −z, 2^b − 1 − z). Equals {@link #fakeQuant} with that
+     * scheme for bits ≤ 8 and, unlike IntScheme (whose codes fit a byte), also runs 9..16 bits (a near-float
+     * check of the evaluation path). A NaN in a row makes that row NaN.
+     *
+     * @param src  (rows, cols) row-major input
+     * @param dst  (rows, cols) row-major output; may be {@code src}
+     */
+    public static void fakeQuantAsymmetricPerRow(float[] src, float[] dst, int rows, int cols, int bits,
+                                                 float clipRatio) {
+        checkArgument(bits >= 2 && bits <= 16, "Cannot quantize to %d bits: supported 2..16", bits);
+        checkArgument(clipRatio > 0f && clipRatio <= 1f,
+                "Cannot quantize with clip ratio %s: must be in (0, 1]", clipRatio);
+        long size = Math.multiplyExact((long) rows, cols);
+        checkArgument(src.length >= size && dst.length >= size,
+                "Cannot quantize a (%d, %d) block: arrays hold %d and %d floats", rows, cols, src.length,
+                dst.length);
+        int maxCode = (1 << bits) - 1;
+        float maxq = maxCode;
+        for (int r = 0; r < rows; r++) {
+            int off = r * cols;
+            float lo = 0f;
+            float hi = 0f;
+            for (int c = 0; c < cols; c++) {
+                lo = Math.min(lo, src[off + c]);
+                hi = Math.max(hi, src[off + c]);
+            }
+            lo *= clipRatio;
+            hi *= clipRatio;
+            if (lo == 0f && hi == 0f) {
+                lo = -1f;
+                hi = 1f;
+            }
+            float scale = (hi - lo) / maxq;
+            if (scale == 0f) {
+                scale = 1f;
+            }
+            int zero = (int) Math.rint(-lo / scale);
+            // integer code bounds (as fakeQuant's lo − z): −0 as an int is +0f, so clamped zeros stay +0
+            fakeQuantRun(src, dst, off, cols, scale, -zero, maxCode - zero);
+        }
+    }
+
     /** Computes the scales of {@code scheme} from {@code src}, fake-quantizes into {@code dst}, returns them. */
     public static IntScales fakeQuant(float[] src, float[] dst, int rows, int cols, IntScheme scheme) {
         IntScales scales = IntScales.compute(src, rows, cols, scheme);

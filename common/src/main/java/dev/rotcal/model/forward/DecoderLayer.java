@@ -12,6 +12,9 @@ import static dev.rotcal.Checks.checkArgument;
  * residual stream h is updated in place, so a caller (the Spark capture stage, {@link ModelForward}) owns
  * the layer loop and can persist h between layers. Stateless apart from its shape and rotary table:
  * one instance serves every layer of a model.
+ *
+ * <p>{@link LayerHooks} add run-time transforms at fixed places (online Hadamards of a rotated model, fake
+ * quantization of activations and of the KV cache); the overloads without hooks run {@link LayerHooks#NONE}.
  */
 public final class DecoderLayer {
     private final DecoderShape shape;
@@ -44,8 +47,16 @@ public final class DecoderLayer {
      */
     public LayerCaptures forward(float[] hidden, int[] positions, int seqLen, LayerWeights w,
                                  CaptureSwitches capture) {
+        return forward(hidden, positions, seqLen, w, capture, LayerHooks.NONE);
+    }
+
+    /**
+     * As {@link #forward(float[], int[], int, LayerWeights, CaptureSwitches)}, with run-time hooks.
+     */
+    public LayerCaptures forward(float[] hidden, int[] positions, int seqLen, LayerWeights w,
+                                 CaptureSwitches capture, LayerHooks hooks) {
         try (NativeLayerWeights nw = NativeLayerWeights.copyOf(w, shape)) {
-            return forward(hidden, positions, seqLen, nw, capture);
+            return forward(hidden, positions, seqLen, nw, capture, hooks);
         }
     }
 
@@ -55,6 +66,17 @@ public final class DecoderLayer {
      */
     public LayerCaptures forward(float[] hidden, int[] positions, int seqLen, NativeLayerWeights w,
                                  CaptureSwitches capture) {
+        return forward(hidden, positions, seqLen, w, capture, LayerHooks.NONE);
+    }
+
+    /**
+     * As {@link #forward(float[], int[], int, NativeLayerWeights, CaptureSwitches)}, with run-time hooks
+     * called at the places {@link LayerHooks} lists; captured k, v, attention output and down_proj input
+     * hold the values after the hooks.
+     */
+    public LayerCaptures forward(float[] hidden, int[] positions, int seqLen, NativeLayerWeights w,
+                                 CaptureSwitches capture, LayerHooks hooks) {
+        checkArgument(hooks != null, "Cannot run a decoder layer with null hooks (use LayerHooks.NONE)");
         int d = shape.hidden();
         checkArgument(w.shape().equals(shape),
                 "Cannot run a decoder layer of shape %s with weights of shape %s", shape, w.shape());
@@ -75,13 +97,17 @@ public final class DecoderLayer {
         float[] attnRms = capture.normRows() ? new float[rows] : null; // (rows) rms(x)
         RmsNorm.normalize(hidden, attnIn, rows, d, shape.rmsNormEps(), attnRms);
         float[] x = gained(attnIn, rows, w.inputNorm, capture.normRows());
+        hooks.attentionInput(x, rows);
         float[] q = Gemm.linear(x, rows, w.wq, w.bq);                 // (rows, nHeads·hd)
         float[] k = Gemm.linear(x, rows, w.wk, w.bk);                 // (rows, nKv·hd)
         float[] v = Gemm.linear(x, rows, w.wv, w.bv);                 // (rows, nKv·hd)
         rope.apply(q, rows, shape.nHeads(), positions);
         rope.apply(k, rows, shape.nKvHeads(), positions);
+        hooks.queriesKeys(q, k, rows);
+        hooks.keysValues(k, v, rows);
         float[] attn = CausalAttention.forward(q, k, v, rows, seqLen, shape.nHeads(), shape.nKvHeads(),
                 shape.headDim());                                     // (rows, nHeads·hd)
+        hooks.oProjInput(attn, rows);
         addInPlace(hidden, Gemm.linear(attn, rows, w.wo, null));
 
         // MLP block
@@ -89,9 +115,11 @@ public final class DecoderLayer {
         float[] mlpRms = capture.normRows() ? new float[rows] : null;  // (rows) rms(x)
         RmsNorm.normalize(hidden, mlpIn, rows, d, shape.rmsNormEps(), mlpRms);
         x = gained(mlpIn, rows, w.postAttentionNorm, capture.normRows());
+        hooks.mlpInput(x, rows);
         float[] act = Gemm.linear(x, rows, w.wGate, null);            // (rows, intermediate)
         float[] up = Gemm.linear(x, rows, w.wUp, null);               // (rows, intermediate)
         SwiGlu.gateInPlace(act, up);
+        hooks.downProjInput(act, rows);
         addInPlace(hidden, Gemm.linear(act, rows, w.wDown, null));
 
         // k, v, attn and act are not written after this point, so captures share them without copying

@@ -3,7 +3,7 @@ package dev.rotcal.model.forward;
 import static dev.rotcal.Checks.checkArgument;
 
 import dev.rotcal.model.ModelConfig;
-
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,6 +12,10 @@ import org.slf4j.LoggerFactory;
  * next-token NLL, over a block of equal-length token sequences. Used by tests and by evaluation; the
  * Spark capture stage instead drives {@link #layer()} itself, one layer at a time over persisted blocks.
  * Holds lm_head in native memory: close it when done.
+ *
+ * <p>A rotated model ({@code dev.rotcal.model.rotate.ModelRotation#rotateModel}: gains folded to 1, untied
+ * lm_head) runs here unchanged, with its online rotations (and any fake quantization) as per-layer
+ * {@link LayerHooks}.
  */
 public final class ModelForward implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelForward.class);
@@ -31,17 +35,34 @@ public final class ModelForward implements AutoCloseable {
     private final DecoderLayer layer;
     private final ModelWeights weights;
     private final OutputHead head;
+    private final IntFunction<LayerHooks> hooks;   // layer index → that layer's hooks
 
     public ModelForward(DecoderShape shape, RotaryEmbedding rope, ModelWeights weights) {
+        this(shape, rope, weights, l -> LayerHooks.NONE);
+    }
+
+    /**
+     * @param hooks  layer index → the hooks that layer runs with (never null; {@link LayerHooks#NONE} for none)
+     */
+    public ModelForward(DecoderShape shape, RotaryEmbedding rope, ModelWeights weights,
+                        IntFunction<LayerHooks> hooks) {
+        checkArgument(hooks != null, "Cannot build a model forward with null hooks (use l -> LayerHooks.NONE)");
         weights.checkFits(shape);
         this.layer = new DecoderLayer(shape, rope);
         this.weights = weights;
+        this.hooks = hooks;
         this.head = new OutputHead(weights.finalNorm(), weights.lmHead(), weights.vocab(), shape.rmsNormEps());
     }
 
     /** The forward of a model described by its config.json. */
     public static ModelForward of(ModelConfig config, ModelWeights weights) {
         return new ModelForward(DecoderShape.of(config), RotaryEmbedding.of(config), weights);
+    }
+
+    /** The forward of a model described by its config.json, every layer running with {@code hooks}. */
+    public static ModelForward of(ModelConfig config, ModelWeights weights, LayerHooks hooks) {
+        checkArgument(hooks != null, "Cannot build a model forward with null hooks (use LayerHooks.NONE)");
+        return new ModelForward(DecoderShape.of(config), RotaryEmbedding.of(config), weights, l -> hooks);
     }
 
     public DecoderLayer layer() {
@@ -76,7 +97,7 @@ public final class ModelForward implements AutoCloseable {
             long start = System.nanoTime();
             LayerCaptures captures;
             try (NativeLayerWeights w = NativeLayerWeights.copyOf(weights.layers().get(i), layer.shape())) {
-                captures = layer.forward(hidden, positions, seqLen, w, capture);
+                captures = layer.forward(hidden, positions, seqLen, w, capture, hooks.apply(i));
             }
             observer.afterLayer(i, hidden, captures);
             LOG.debug("layer {}: {} rows in {} ms", i, tokens.length, (System.nanoTime() - start) / 1_000_000);

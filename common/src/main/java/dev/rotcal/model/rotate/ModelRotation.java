@@ -1,0 +1,288 @@
+package dev.rotcal.model.rotate;
+
+import static dev.rotcal.Checks.checkArgument;
+
+import dev.rotcal.linalg.DenseLinearAlgebra;
+import dev.rotcal.linalg.Orthogonality;
+import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.forward.LayerWeights;
+import dev.rotcal.model.forward.ModelWeights;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Folds QuaRot/DFRot's rotations into a LLaMA-family model's weights, one function per weight site (as
+ * QuaRot's rotation_utils). The residual stream h is a row vector and the rotated model carries h' = h·R1
+ * (R1 (d, d) orthogonal); HF linears compute y = x·Wᵀ with W [out, in]:
+ * <ul>
+ *   <li>RMSNorm gains are folded first: input_layernorm's into q/k/v, post_attention_layernorm's into
+ *       gate/up, model.norm's into lm_head; the rotated model's gains are 1 (RMSNorm without gain commutes
+ *       with R1 because it only divides by ‖h‖);</li>
+ *   <li>readers of the residual stream (q, k, v, gate, up, lm_head): W' = W·diag(g)·R1;</li>
+ *   <li>writers (o_proj, down_proj): W' = R1ᵀ·W; embeddings E' = E·R1 (token rows);</li>
+ *   <li>R2 (offline, per attention head, T = H_headDim/√headDim): v_proj's output rows of each KV head
+ *       W'_g = Tᵀ·W_g (and its bias b'_g = b_g·T), o_proj's input columns of each query head
+ *       W'_h = W_h·T; every query head of a GQA group reads the same rotated KV head, so one T serves;</li>
+ *   <li>R4 (offline half, T = H_intermediate/√intermediate): down_proj W' = W·T, with x·T applied to
+ *       down_proj's input at run time ({@link OnlineRotationHooks}).</li>
+ * </ul>
+ * q/k/v biases (qwen2) are not touched by R1 or the gains (they live in the projections' output space).
+ * Tied embeddings come back untied: lm_head carries the final gain, embed_tokens does not.
+ *
+ * <p>Every product runs in double (BLAS dgemm, Hadamards in double); results are stored as float32 once.
+ * {@link #rotateLayer} needs only that layer's weights, so a distributed job can rotate one layer per task.
+ */
+public final class ModelRotation {
+    /** Largest ‖R1ᵀR1 − I‖_max accepted (a float32-stored orthogonal matrix is ≈ 1e-7 off). */
+    static final double ORTHOGONALITY_TOLERANCE = 1e-5;
+    /** Rows of a reader weight converted to double at a time. */
+    private static final int CHUNK_ROWS = 1024;
+
+    private ModelRotation() {
+    }
+
+    /** R2's per-head Hadamard for a layer shape: plain H_headDim/√headDim. */
+    public static OnlineRotationSpec r2(DecoderShape shape) {
+        return OnlineRotationSpec.hadamard("R2", shape.headDim());
+    }
+
+    /** R3's online per-head Hadamard on q and k after RoPE: plain H_headDim/√headDim. */
+    public static OnlineRotationSpec r3(DecoderShape shape) {
+        return OnlineRotationSpec.hadamard("R3", shape.headDim());
+    }
+
+    /** R4's Hadamard on down_proj's input: plain H_intermediate/√intermediate. */
+    public static OnlineRotationSpec r4(DecoderShape shape) {
+        return OnlineRotationSpec.hadamard("R4", shape.intermediate());
+    }
+
+    /**
+     * Rotates one decoder layer with QuaRot's plain Hadamards for R2 and R4.
+     *
+     * @param r1  (d, d) row-major orthogonal R1
+     * @param r2  fold R2 ({@link #r2}) into v_proj and o_proj
+     * @param r4  fold R4's offline half ({@link #r4}) into down_proj; the model must then run with
+     *            {@link OnlineRotationHooks} applying {@link #r4} to down_proj's input
+     * @return the layer of the rotated model: gains 1, biases as given (v's rotated by R2)
+     */
+    public static LayerWeights rotateLayer(LayerWeights w, double[] r1, DecoderShape shape, boolean r2,
+                                           boolean r4) {
+        return rotateLayer(w, r1, shape, r2 ? r2(shape) : null, r4 ? r4(shape) : null);
+    }
+
+    /**
+     * Rotates one decoder layer.
+     *
+     * @param r1      (d, d) row-major orthogonal R1
+     * @param r2Spec  the per-head rotation of size headDim folded into v_proj / o_proj, or null for none
+     * @param r4Spec  the rotation of size intermediate folded into down_proj's columns, or null for none
+     */
+    public static LayerWeights rotateLayer(LayerWeights w, double[] r1, DecoderShape shape,
+                                           OnlineRotationSpec r2Spec, OnlineRotationSpec r4Spec) {
+        w.checkFits(shape);
+        int d = shape.hidden();
+        checkRotation(r1, d);
+        checkArgument(r2Spec == null || r2Spec.size() == shape.headDim(),
+                "Cannot rotate a layer with R2 of size %d: R2 acts per head, head_dim is %d",
+                r2Spec == null ? 0 : r2Spec.size(), shape.headDim());
+        checkArgument(r4Spec == null || r4Spec.size() == shape.intermediate(),
+                "Cannot rotate a layer with R4 of size %d: R4 acts on down_proj's input, intermediate_size is %d",
+                r4Spec == null ? 0 : r4Spec.size(), shape.intermediate());
+        int qWidth = shape.qWidth();
+        int kvWidth = shape.kvWidth();
+        int inter = shape.intermediate();
+
+        float[] wq = toFloat(readerSide(w.wq(), qWidth, w.inputNorm(), r1, d));
+        float[] wk = toFloat(readerSide(w.wk(), kvWidth, w.inputNorm(), r1, d));
+        double[] wv = readerSide(w.wv(), kvWidth, w.inputNorm(), r1, d);    // (kvWidth, d)
+        double[] wo = writerSide(w.wo(), qWidth, r1, d);                    // (d, qWidth)
+        float[] bv = w.bv();
+        if (r2Spec != null) {
+            rotateHeadOutputs(wv, shape.nKvHeads(), shape.headDim(), d, r2Spec);
+            rotateInputColumns(wo, d, qWidth, r2Spec);
+            bv = bv == null ? null : rotateBias(bv, shape.nKvHeads(), r2Spec);
+        }
+        float[] wGate = toFloat(readerSide(w.wGate(), inter, w.postAttentionNorm(), r1, d));
+        float[] wUp = toFloat(readerSide(w.wUp(), inter, w.postAttentionNorm(), r1, d));
+        double[] wDown = writerSide(w.wDown(), inter, r1, d);               // (d, intermediate)
+        if (r4Spec != null) {
+            rotateInputColumns(wDown, d, inter, r4Spec);
+        }
+        return new LayerWeights(ones(d), wq, copyOrNull(w.bq()), wk, copyOrNull(w.bk()), toFloat(wv), bv,
+                toFloat(wo), ones(d), wGate, wUp, toFloat(wDown));
+    }
+
+    /**
+     * E' = E·R1: every token's embedding row rotated.
+     *
+     * @param embedTokens  (vocab, d) row-major model.embed_tokens.weight
+     * @param r1           (d, d) row-major orthogonal
+     * @return (vocab, d) row-major
+     */
+    public static float[] rotateEmbeddings(float[] embedTokens, int vocab, double[] r1, int d) {
+        checkRotation(r1, d);
+        checkArgument(embedTokens.length == Math.multiplyExact((long) vocab, d),
+                "Cannot rotate embeddings: embed_tokens has %d values, expected (%d, %d)", embedTokens.length,
+                vocab, d);
+        return toFloat(readerSide(embedTokens, vocab, null, r1, d));
+    }
+
+    /**
+     * lm_head' = lm_head·diag(g)·R1 with g the final norm's gain (model.norm then has gain 1).
+     *
+     * @param lmHead     (vocab, d) row-major lm_head.weight (embed_tokens when tied)
+     * @param finalNorm  (d) model.norm.weight
+     * @param r1         (d, d) row-major orthogonal
+     * @return (vocab, d) row-major, a new array
+     */
+    public static float[] rotateLmHead(float[] lmHead, float[] finalNorm, int vocab, double[] r1) {
+        int d = finalNorm.length;
+        checkRotation(r1, d);
+        checkArgument(lmHead.length == Math.multiplyExact((long) vocab, d),
+                "Cannot rotate lm_head: it has %d values, expected (%d, %d)", lmHead.length, vocab, d);
+        return toFloat(readerSide(lmHead, vocab, finalNorm, r1, d));
+    }
+
+    /** The whole model with QuaRot's plain Hadamards for R2 and R4, see {@link #rotateLayer}. */
+    public static ModelWeights rotateModel(ModelWeights w, double[] r1, DecoderShape shape, boolean r2,
+                                           boolean r4) {
+        return rotateModel(w, r1, shape, r2 ? r2(shape) : null, r4 ? r4(shape) : null);
+    }
+
+    /**
+     * The whole model rotated: every layer ({@link #rotateLayer}), the embeddings, and lm_head with the
+     * final gain folded; model.norm becomes all ones and lm_head is a separate array even when tied.
+     */
+    public static ModelWeights rotateModel(ModelWeights w, double[] r1, DecoderShape shape,
+                                           OnlineRotationSpec r2Spec, OnlineRotationSpec r4Spec) {
+        w.checkFits(shape);
+        List<LayerWeights> layers = new ArrayList<>(w.layers().size());
+        for (LayerWeights layer : w.layers()) {
+            layers.add(rotateLayer(layer, r1, shape, r2Spec, r4Spec));
+        }
+        int d = shape.hidden();
+        return new ModelWeights(w.vocab(), rotateEmbeddings(w.embedTokens(), w.vocab(), r1, d), layers, ones(d),
+                rotateLmHead(w.lmHead(), w.finalNorm(), w.vocab(), r1));
+    }
+
+    // ---- one function per site
+
+    /**
+     * A reader of the residual stream: W·diag(g)·R1 in double, in chunks of rows.
+     *
+     * @param w     (out, d) row-major
+     * @param gain  (d) folded norm gain, or null for none
+     * @return (out, d) row-major
+     */
+    static double[] readerSide(float[] w, int out, float[] gain, double[] r1, int d) {
+        double[] result = new double[Math.multiplyExact(out, d)];   // (out, d)
+        int chunk = Math.min(out, CHUNK_ROWS);
+        double[] a = new double[Math.multiplyExact(chunk, d)];       // (chunk, d) W·diag(g) rows
+        double[] c = new double[a.length];                           // (chunk, d) their product with R1
+        for (int r0 = 0; r0 < out; r0 += chunk) {
+            int n = Math.min(chunk, out - r0);
+            for (int i = 0; i < n * d; i++) {
+                a[i] = gain == null ? w[r0 * d + i] : (double) w[r0 * d + i] * gain[i % d];
+            }
+            double[] an = n == chunk ? a : Arrays.copyOf(a, n * d);
+            double[] cn = n == chunk ? c : new double[n * d];
+            DenseLinearAlgebra.gemm(false, false, n, d, d, 1.0, an, r1, 0.0, cn);
+            System.arraycopy(cn, 0, result, r0 * d, n * d);
+        }
+        return result;
+    }
+
+    /**
+     * A writer into the residual stream: R1ᵀ·W in double.
+     *
+     * @param w  (d, in) row-major
+     * @return (d, in) row-major
+     */
+    static double[] writerSide(float[] w, int in, double[] r1, int d) {
+        double[] a = toDouble(w);                                    // (d, in)
+        double[] c = new double[a.length];                           // (d, in)
+        DenseLinearAlgebra.gemm(true, false, d, in, d, 1.0, r1, a, 0.0, c);
+        return c;
+    }
+
+    /**
+     * Rotates each head's output channels so its output becomes y_g·T: W_g ← Tᵀ·W_g for every head block
+     * of rows (T applied to the columns of W_g, as rows of W_gᵀ).
+     *
+     * @param w  (heads · headDim, d) row-major, updated in place
+     */
+    static void rotateHeadOutputs(double[] w, int heads, int headDim, int d, OnlineRotationSpec t) {
+        double[] block = new double[Math.multiplyExact(d, headDim)];   // (d, headDim) W_gᵀ
+        for (int g = 0; g < heads; g++) {
+            int off = g * headDim * d;
+            for (int i = 0; i < headDim; i++) {
+                for (int j = 0; j < d; j++) {
+                    block[j * headDim + i] = w[off + i * d + j];
+                }
+            }
+            t.apply(block, d);                                          // W_gᵀ·T = (Tᵀ·W_g)ᵀ
+            for (int i = 0; i < headDim; i++) {
+                for (int j = 0; j < d; j++) {
+                    w[off + i * d + j] = block[j * headDim + i];
+                }
+            }
+        }
+    }
+
+    /**
+     * Rotates the input columns in blocks of T's size: every row segment of length n becomes segment·T, so
+     * W' reads x·T (per block) as W read x.
+     *
+     * @param w  (rows, cols) row-major with cols a multiple of T's size, updated in place
+     */
+    static void rotateInputColumns(double[] w, int rows, int cols, OnlineRotationSpec t) {
+        t.apply(w, rows * (cols / t.size()));
+    }
+
+    /** b_g·T for every head block of a bias: (heads · headDim) → a new array. */
+    static float[] rotateBias(float[] b, int heads, OnlineRotationSpec t) {
+        double[] x = toDouble(b);
+        t.apply(x, heads);
+        return toFloat(x);
+    }
+
+    // ---- helpers
+
+    private static void checkRotation(double[] r1, int d) {
+        checkArgument(r1 != null && r1.length == Math.multiplyExact((long) d, d),
+                "Cannot rotate with R1 of %d values: hidden_size is %d, so R1 must be (%d, %d) row-major",
+                r1 == null ? 0 : r1.length, d, d, d);
+        double deviation = Orthogonality.maxDeviation(r1, d);
+        checkArgument(deviation <= ORTHOGONALITY_TOLERANCE,
+                "Cannot rotate with R1: it is not orthogonal (max |R1ᵀR1 − I| = %s > %s) (pass e.g. "
+                        + "RandomizedHadamard.matrix or RandomOrthogonal.matrix, or a refined DFRot rotation)",
+                deviation, ORTHOGONALITY_TOLERANCE);
+    }
+
+    private static float[] ones(int d) {
+        float[] g = new float[d];
+        Arrays.fill(g, 1f);
+        return g;
+    }
+
+    private static float[] copyOrNull(float[] x) {
+        return x == null ? null : x.clone();
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i];
+        }
+        return y;
+    }
+
+    private static float[] toFloat(double[] x) {
+        float[] y = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = (float) x[i];
+        }
+        return y;
+    }
+}
