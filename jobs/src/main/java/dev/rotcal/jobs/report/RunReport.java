@@ -16,6 +16,9 @@ import java.util.function.Function;
  * the page.
  */
 public final class RunReport {
+    /** The report's name in the artifact, next to metrics.json. */
+    public static final String FILE_NAME = "report.html";
+
     /** The sections in page order. */
     static final List<Function<ReportInput, Section>> SECTIONS = List.of(SummarySection::render,
             RefineLossSection::render, ErrorsSection::render, MassiveTokensSection::render,

@@ -6,13 +6,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Chromium in headless mode, one process per page: a screenshot, or the DOM after the page's scripts ran. Each
- * run gets its own profile directory so parallel builds do not share one.
+ * run gets a fresh profile directory, deleted afterwards, so no run sees another's profile lock.
  */
 final class HeadlessChromium {
     /** The binary looked up on PATH (Debian's package is "chromium"). */
@@ -57,10 +59,19 @@ final class HeadlessChromium {
 
     /** Runs chromium with the common headless flags; returns its stdout. */
     private String run(String name, List<String> args) throws IOException, InterruptedException {
+        Path profile = Files.createTempDirectory(work, "profile-" + name + "-");
+        try {
+            return run(name, profile, args);
+        } finally {
+            deleteTree(profile);
+        }
+    }
+
+    private String run(String name, Path profile, List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(binary.toString(), "--headless", "--no-sandbox",
                 "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars", "--no-first-run",
                 "--no-default-browser-check", "--disable-extensions", "--mute-audio",
-                "--user-data-dir=" + work.resolve("profile-" + name).toAbsolutePath(),
+                "--user-data-dir=" + profile.toAbsolutePath(),
                 "--window-size=" + WIDTH + "," + HEIGHT, "--virtual-time-budget=5000"));
         command.addAll(args);
         Path out = work.resolve(name + ".out");
@@ -77,5 +88,13 @@ final class HeadlessChromium {
                     + log + ")");
         }
         return Files.readString(out, StandardCharsets.UTF_8);
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }
