@@ -103,11 +103,11 @@ public final class ModelRotation {
         float[] wk = readerSide(w.wk(), kvWidth, w.inputNorm(), r1, d);
         double[] wv = readerSideDouble(w.wv(), kvWidth, w.inputNorm(), r1, d);  // (kvWidth, d), R2 follows
         double[] wo = writerSide(w.wo(), qWidth, r1, d);                    // (d, qWidth)
-        float[] bv = w.bv();
+        float[] bv = copyOrNull(w.bv());
         if (r2Spec != null) {
             rotateHeadOutputs(wv, shape.nKvHeads(), shape.headDim(), d, r2Spec);
             rotateInputColumns(wo, d, qWidth, r2Spec);
-            bv = bv == null ? null : rotateBias(bv, shape.nKvHeads(), r2Spec);
+            bv = bv == null ? null : rotateBias(w.bv(), shape.nKvHeads(), r2Spec);
         }
         float[] wGate = readerSide(w.wGate(), inter, w.postAttentionNorm(), r1, d);
         float[] wUp = readerSide(w.wUp(), inter, w.postAttentionNorm(), r1, d);
