@@ -80,9 +80,15 @@ public final class ModelRotation {
      */
     public static LayerWeights rotateLayer(LayerWeights w, double[] r1, DecoderShape shape,
                                            OnlineRotationSpec r2Spec, OnlineRotationSpec r4Spec) {
+        checkRotation(r1, shape.hidden());
+        return rotateCheckedLayer(w, r1, shape, r2Spec, r4Spec);
+    }
+
+    /** {@link #rotateLayer} once R1 is known to be an orthogonal (d, d) matrix. */
+    private static LayerWeights rotateCheckedLayer(LayerWeights w, double[] r1, DecoderShape shape,
+                                                   OnlineRotationSpec r2Spec, OnlineRotationSpec r4Spec) {
         w.checkFits(shape);
         int d = shape.hidden();
-        checkRotation(r1, d);
         checkArgument(r2Spec == null || r2Spec.size() == shape.headDim(),
                 "Cannot rotate a layer with R2 of size %d: R2 acts per head, head_dim is %d",
                 r2Spec == null ? 0 : r2Spec.size(), shape.headDim());
@@ -93,18 +99,18 @@ public final class ModelRotation {
         int kvWidth = shape.kvWidth();
         int inter = shape.intermediate();
 
-        float[] wq = toFloat(readerSide(w.wq(), qWidth, w.inputNorm(), r1, d));
-        float[] wk = toFloat(readerSide(w.wk(), kvWidth, w.inputNorm(), r1, d));
-        double[] wv = readerSide(w.wv(), kvWidth, w.inputNorm(), r1, d);    // (kvWidth, d)
+        float[] wq = readerSide(w.wq(), qWidth, w.inputNorm(), r1, d);
+        float[] wk = readerSide(w.wk(), kvWidth, w.inputNorm(), r1, d);
+        double[] wv = readerSideDouble(w.wv(), kvWidth, w.inputNorm(), r1, d);  // (kvWidth, d), R2 follows
         double[] wo = writerSide(w.wo(), qWidth, r1, d);                    // (d, qWidth)
-        float[] bv = w.bv();
+        float[] bv = copyOrNull(w.bv());
         if (r2Spec != null) {
             rotateHeadOutputs(wv, shape.nKvHeads(), shape.headDim(), d, r2Spec);
             rotateInputColumns(wo, d, qWidth, r2Spec);
-            bv = bv == null ? null : rotateBias(bv, shape.nKvHeads(), r2Spec);
+            bv = bv == null ? null : rotateBias(w.bv(), shape.nKvHeads(), r2Spec);
         }
-        float[] wGate = toFloat(readerSide(w.wGate(), inter, w.postAttentionNorm(), r1, d));
-        float[] wUp = toFloat(readerSide(w.wUp(), inter, w.postAttentionNorm(), r1, d));
+        float[] wGate = readerSide(w.wGate(), inter, w.postAttentionNorm(), r1, d);
+        float[] wUp = readerSide(w.wUp(), inter, w.postAttentionNorm(), r1, d);
         double[] wDown = writerSide(w.wDown(), inter, r1, d);               // (d, intermediate)
         if (r4Spec != null) {
             rotateInputColumns(wDown, d, inter, r4Spec);
@@ -122,10 +128,14 @@ public final class ModelRotation {
      */
     public static float[] rotateEmbeddings(float[] embedTokens, int vocab, double[] r1, int d) {
         checkRotation(r1, d);
+        return rotateCheckedEmbeddings(embedTokens, vocab, r1, d);
+    }
+
+    private static float[] rotateCheckedEmbeddings(float[] embedTokens, int vocab, double[] r1, int d) {
         checkArgument(embedTokens.length == Math.multiplyExact((long) vocab, d),
                 "Cannot rotate embeddings: embed_tokens has %d values, expected (%d, %d)", embedTokens.length,
                 vocab, d);
-        return toFloat(readerSide(embedTokens, vocab, null, r1, d));
+        return readerSide(embedTokens, vocab, null, r1, d);
     }
 
     /**
@@ -137,11 +147,15 @@ public final class ModelRotation {
      * @return (vocab, d) row-major, a new array
      */
     public static float[] rotateLmHead(float[] lmHead, float[] finalNorm, int vocab, double[] r1) {
+        checkRotation(r1, finalNorm.length);
+        return rotateCheckedLmHead(lmHead, finalNorm, vocab, r1);
+    }
+
+    private static float[] rotateCheckedLmHead(float[] lmHead, float[] finalNorm, int vocab, double[] r1) {
         int d = finalNorm.length;
-        checkRotation(r1, d);
         checkArgument(lmHead.length == Math.multiplyExact((long) vocab, d),
                 "Cannot rotate lm_head: it has %d values, expected (%d, %d)", lmHead.length, vocab, d);
-        return toFloat(readerSide(lmHead, vocab, finalNorm, r1, d));
+        return readerSide(lmHead, vocab, finalNorm, r1, d);
     }
 
     /** The whole model with QuaRot's plain Hadamards for R2 and R4, see {@link #rotateLayer}. */
@@ -157,26 +171,28 @@ public final class ModelRotation {
     public static ModelWeights rotateModel(ModelWeights w, double[] r1, DecoderShape shape,
                                            OnlineRotationSpec r2Spec, OnlineRotationSpec r4Spec) {
         w.checkFits(shape);
+        int d = shape.hidden();
+        checkRotation(r1, d);   // once for the model, not once per layer
         List<LayerWeights> layers = new ArrayList<>(w.layers().size());
         for (LayerWeights layer : w.layers()) {
-            layers.add(rotateLayer(layer, r1, shape, r2Spec, r4Spec));
+            layers.add(rotateCheckedLayer(layer, r1, shape, r2Spec, r4Spec));
         }
-        int d = shape.hidden();
-        return new ModelWeights(w.vocab(), rotateEmbeddings(w.embedTokens(), w.vocab(), r1, d), layers, ones(d),
-                rotateLmHead(w.lmHead(), w.finalNorm(), w.vocab(), r1));
+        return new ModelWeights(w.vocab(), rotateCheckedEmbeddings(w.embedTokens(), w.vocab(), r1, d), layers,
+                ones(d), rotateCheckedLmHead(w.lmHead(), w.finalNorm(), w.vocab(), r1));
     }
 
     // ---- one function per site
 
     /**
-     * A reader of the residual stream: W·diag(g)·R1 in double, in chunks of rows.
+     * A reader of the residual stream: W·diag(g)·R1, computed in double in chunks of rows and stored as
+     * float (so a wide gate/up never exists in double at once).
      *
      * @param w     (out, d) row-major
      * @param gain  (d) folded norm gain, or null for none
      * @return (out, d) row-major
      */
-    static double[] readerSide(float[] w, int out, float[] gain, double[] r1, int d) {
-        double[] result = new double[Math.multiplyExact(out, d)];   // (out, d)
+    static float[] readerSide(float[] w, int out, float[] gain, double[] r1, int d) {
+        float[] result = new float[Math.multiplyExact(out, d)];     // (out, d)
         int chunk = Math.min(out, CHUNK_ROWS);
         double[] a = new double[Math.multiplyExact(chunk, d)];       // (chunk, d) W·diag(g) rows
         double[] c = new double[a.length];                           // (chunk, d) their product with R1
@@ -185,12 +201,34 @@ public final class ModelRotation {
             for (int i = 0; i < n * d; i++) {
                 a[i] = gain == null ? w[r0 * d + i] : (double) w[r0 * d + i] * gain[i % d];
             }
-            double[] an = n == chunk ? a : Arrays.copyOf(a, n * d);
-            double[] cn = n == chunk ? c : new double[n * d];
-            DenseLinearAlgebra.gemm(false, false, n, d, d, 1.0, an, r1, 0.0, cn);
-            System.arraycopy(cn, 0, result, r0 * d, n * d);
+            if (n < chunk) {
+                // the last, shorter chunk: dgemm here takes exactly (n, d) arrays
+                a = Arrays.copyOf(a, n * d);
+                c = new double[n * d];
+            }
+            DenseLinearAlgebra.gemm(false, false, n, d, d, 1.0, a, r1, 0.0, c);
+            for (int i = 0; i < n * d; i++) {
+                result[r0 * d + i] = (float) c[i];
+            }
         }
         return result;
+    }
+
+    /**
+     * {@link #readerSide} kept in double, for a site a further rotation follows (v_proj with R2).
+     *
+     * @param w     (out, d) row-major
+     * @param gain  (d) folded norm gain, or null for none
+     * @return (out, d) row-major
+     */
+    static double[] readerSideDouble(float[] w, int out, float[] gain, double[] r1, int d) {
+        double[] a = new double[Math.multiplyExact(out, d)];         // (out, d) W·diag(g)
+        for (int i = 0; i < a.length; i++) {
+            a[i] = gain == null ? w[i] : (double) w[i] * gain[i % d];
+        }
+        double[] c = new double[a.length];                           // (out, d)
+        DenseLinearAlgebra.gemm(false, false, out, d, d, 1.0, a, r1, 0.0, c);
+        return c;
     }
 
     /**

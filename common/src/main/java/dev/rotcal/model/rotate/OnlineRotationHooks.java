@@ -4,6 +4,8 @@ import static dev.rotcal.Checks.checkArgument;
 
 import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.forward.LayerHooks;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The online half of a rotated model, as {@link LayerHooks}:
@@ -41,6 +43,23 @@ public final class OnlineRotationHooks implements LayerHooks {
     /** QuaRot's online rotations: plain Hadamard R4, and R3 when {@code withR3}. */
     public static OnlineRotationHooks quarot(DecoderShape shape, boolean withR3) {
         return new OnlineRotationHooks(shape, withR3 ? ModelRotation.r3(shape) : null, ModelRotation.r4(shape));
+    }
+
+    /**
+     * What a serving stack must apply online, for rotation.safetensors' metadata: {@code online_rotations}
+     * (e.g. "R3,R4", or "" for none) plus each spec's {@link OnlineRotationSpec#toMetadata()} keys.
+     */
+    public Map<String, String> metadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        StringBuilder names = new StringBuilder();
+        for (OnlineRotationSpec spec : new OnlineRotationSpec[] {r3, r4}) {
+            if (spec != null) {
+                names.append(names.length() == 0 ? "" : ",").append(spec.name());
+                m.putAll(spec.toMetadata());
+            }
+        }
+        m.put("online_rotations", names.toString());
+        return m;
     }
 
     @Override

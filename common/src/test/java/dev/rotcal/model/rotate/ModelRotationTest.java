@@ -154,6 +154,28 @@ class ModelRotationTest {
     }
 
     @Test
+    void readerSiteInChunksEqualsThePlainProduct() {
+        int out = 2500;   // three chunks of rows: 1024, 1024, 452
+        int d = 8;
+        Random rng = new Random(41);
+        float[] w = RandomLayers.gaussian(rng, out * d, 1);      // (out, d)
+        float[] gain = RandomLayers.gaussian(rng, d, 1);         // (d)
+        double[] r1 = RandomOrthogonal.matrix(d, 42);           // (d, d)
+        float[] actual = ModelRotation.readerSide(w, out, gain, r1, d);
+        double worst = 0;
+        for (int o = 0; o < out; o++) {
+            for (int j = 0; j < d; j++) {
+                double expected = 0;    // (W·diag(g)·R1)[o, j], plain loops in double
+                for (int c = 0; c < d; c++) {
+                    expected += (double) w[o * d + c] * gain[c] * r1[c * d + j];
+                }
+                worst = Math.max(worst, Math.abs(actual[o * d + j] - expected) / Math.max(1, Math.abs(expected)));
+            }
+        }
+        assertThat(worst).as("W·diag(g)·R1 over row chunks, stored as float").isLessThan(1e-6);
+    }
+
+    @Test
     void refusesANonOrthogonalR1AndMismatchedSpecs() {
         double[] notOrthogonal = RandomOrthogonal.matrix(shape.hidden(), 15);
         notOrthogonal[0] += 0.01;

@@ -24,6 +24,18 @@ class OnlineRotationSpecTest {
     }
 
     @Test
+    void onlineHooksListTheirRotationsForTheMetadata() {
+        dev.rotcal.model.forward.DecoderShape shape = new dev.rotcal.model.forward.DecoderShape(512, 1792, 8, 2, 64,
+                1e-5);
+        Map<String, String> quarot = OnlineRotationHooks.quarot(shape, true).metadata();
+        assertThat(quarot).containsEntry("online_rotations", "R3,R4").containsEntry("r3_size", "64")
+                .containsEntry("r3_k", "1").containsEntry("r4_size", "1792").containsEntry("r4_k", "28")
+                .hasSize(9);
+        assertThat(OnlineRotationHooks.quarot(shape, false).metadata()).containsEntry("online_rotations", "R4")
+                .doesNotContainKey("r3_size");
+    }
+
+    @Test
     void applyIsTheRowTimesTheDocumentedMatrix() {
         int n = 20;
         Random rng = new Random(3);
