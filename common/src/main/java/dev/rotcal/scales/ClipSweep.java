@@ -8,7 +8,7 @@ import static dev.rotcal.Checks.checkArgument;
  * @param ratios (points) clip ratios in increasing order
  * @param errors (points) measured Σ (x − Q_r(x))² at each ratio
  */
-public record ClipSweep(float[] ratios, double[] errors) {
+public record ClipSweep(float[] ratios, double[] errors) implements java.io.Serializable {
     public ClipSweep {
         checkArgument(ratios != null && errors != null && ratios.length == errors.length && ratios.length > 0,
                 "Cannot build a clip sweep: ratios and errors must be non-empty and of equal length");

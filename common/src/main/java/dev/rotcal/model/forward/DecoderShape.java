@@ -19,7 +19,7 @@ import dev.rotcal.model.SlidingWindow;
  *                      up to sliding_window tokens; Integer.MAX_VALUE otherwise
  */
 public record DecoderShape(int hidden, int intermediate, int nHeads, int nKvHeads, int headDim,
-                           double rmsNormEps, int maxSeqLen) {
+                           double rmsNormEps, int maxSeqLen) implements java.io.Serializable {
 
     /** A shape without a sequence-length limit (no sliding window). */
     public DecoderShape(int hidden, int intermediate, int nHeads, int nKvHeads, int headDim, double rmsNormEps) {

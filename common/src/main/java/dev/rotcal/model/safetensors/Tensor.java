@@ -2,6 +2,7 @@ package dev.rotcal.model.safetensors;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import java.io.Serializable;
 import java.lang.reflect.Array;
 import java.util.List;
 
@@ -11,7 +12,7 @@ import java.util.List;
  * elements: F32/F16/BF16 → float[] (on write rounded to the dtype, ties to even), I32 → int[],
  * I64 → long[], U8/I8 → byte[]. The array is not copied; equality of the record is array identity.
  */
-public record Tensor(String name, SafetensorsDtype dtype, List<Long> shape, Object values) {
+public record Tensor(String name, SafetensorsDtype dtype, List<Long> shape, Object values) implements Serializable {
 
     public Tensor {
         checkArgument(name != null && !name.isEmpty(), "Cannot make a tensor without a name");

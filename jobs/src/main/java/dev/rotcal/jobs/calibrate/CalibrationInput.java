@@ -1,9 +1,12 @@
 package dev.rotcal.jobs.calibrate;
 
 import dev.rotcal.jobs.capture.ActivationChunk;
+import dev.rotcal.jobs.capture.ModelSource;
+import dev.rotcal.scales.LayerStatistics;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
@@ -49,4 +52,17 @@ interface CalibrationInput {
 
     /** Token id → text for massive_tokens.json, where a tokenizer is known (else empty). */
     Map<Integer, String> tokenText() throws IOException;
+
+    /**
+     * Per layer, the R1-independent statistics the scales stage needs, gathered by {@link #rows}; empty when the
+     * input carries no weights (activation dumps) or the stage is off.
+     */
+    default List<LayerStatistics> layerStatistics() {
+        return List.of();
+    }
+
+    /** The checkpoint the rows came from, for the stages that need weights (scales, evaluate); empty for dumps. */
+    default Optional<ModelSource> model() {
+        return Optional.empty();
+    }
 }

@@ -14,17 +14,27 @@ import dev.rotcal.jobs.config.PreflightResult;
 import dev.rotcal.jobs.config.RotcalSettings;
 import dev.rotcal.jobs.refine.RefineCheckpoint;
 import dev.rotcal.jobs.refine.RefineStage;
+import dev.rotcal.jobs.scales.RotatedInputsStage;
+import dev.rotcal.jobs.scales.ScalesStage;
 import dev.rotcal.jobs.scan.ScanStage;
+import dev.rotcal.linalg.RandomizedHadamard;
+import dev.rotcal.scales.InputStatistics;
 import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.rotate.ModelRotation;
+import dev.rotcal.model.rotate.OnlineRotationSpec;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The calibration run, on the driver: tokens → capture → scan → refine → publish (DESIGN.md §2), or, with
@@ -33,6 +43,7 @@ import org.apache.spark.storage.StorageLevel;
  * and this one only hands results from one to the next.
  */
 public final class CalibrationJob {
+    private static final Logger LOG = LoggerFactory.getLogger(CalibrationJob.class);
     /** Largest piece of calibration rows a refine task adds at once: (4096, d) floats. */
     private static final int MAX_CHUNK_ROWS = 4096;
 
@@ -83,16 +94,58 @@ public final class CalibrationJob {
                             settings.refine().comparePlainProcrustes()),
                     checkpoint, compatibility(input.dataFingerprint(), scan, d));
             seconds.put("refine", elapsed(t));
-            rows.unpersist(false);
 
-            t = System.nanoTime();
-            seconds.put("publish", 0.0);
-            Manifest manifest = publish(input, scan.report(), refine, seconds);
-            seconds.put("publish", elapsed(t));
-            checkpoint.delete();
-            return new RunSummary(preflight.layout().runUri(), scan.report(), refine, manifest,
-                    elapsed(runStart));
+            try (ArtifactPublisher publisher = ArtifactPublisher.begin(storage, preflight.layout(),
+                    settings.output().overwrite())) {
+                Optional<ScalesStage.Outcome> scales = scales(sc, input, rows, refine, publisher, seconds, blas);
+                rows.unpersist(false);
+
+                t = System.nanoTime();
+                seconds.put("publish", 0.0);
+                Manifest manifest = publish(publisher, input, scan.report(), refine, scales, seconds);
+                seconds.put("publish", elapsed(t));
+                checkpoint.delete();
+                return new RunSummary(preflight.layout().runUri(), scan.report(), refine, manifest,
+                        elapsed(runStart));
+            }
         }
+    }
+
+    /**
+     * Stage "scales" with the pass over the rotated calibration rows before it; empty when the stage is off or the
+     * input has no weights (activation dumps).
+     */
+    private Optional<ScalesStage.Outcome> scales(JavaSparkContext sc, CalibrationInput input,
+                                                 JavaRDD<ActivationChunk> rows, RefineStage.Outcome refine,
+                                                 ArtifactPublisher publisher, Map<String, Double> seconds, int blas)
+            throws IOException {
+        if (!settings.scales().enabled() || input.model().isEmpty() || input.layerStatistics().isEmpty()) {
+            if (settings.scales().enabled()) {
+                LOG.info("scales: skipped, activation dumps carry no weights (calibrate through rotcal.model.uri)");
+            }
+            return Optional.empty();
+        }
+        long t = System.nanoTime();
+        int d = input.hiddenSize();
+        double[] r1 = refine.dfrot().rotation();
+        Map<String, float[]> rotations = new LinkedHashMap<>();
+        rotations.put(ScalesStage.DFROT, toFloat(r1));
+        rotations.put(ScalesStage.RANDOM_HADAMARD, toFloat(RandomizedHadamard.matrix(d, settings.evaluate().seed())));
+        Map<RotatedInputsStage.Key, InputStatistics> rotated = RotatedInputsStage.run(sc, rows, rotations, d,
+                settings.scales().activationBits(), blas);
+        ModelConfig config = preflight.modelConfig().orElseThrow();
+        ScalesStage.Outcome outcome = ScalesStage.run(sc, input.model().get(), config, input.layerStatistics(),
+                rotated, r1, settings.scales(), blas, publisher);
+        seconds.put("scales", elapsed(t));
+        return Optional.of(outcome);
+    }
+
+    private static float[] toFloat(double[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+        }
+        return out;
     }
 
     /** The rows' source: activation dumps, or the checkpoint and its calibration tokens (stage "tokens"). */
@@ -108,16 +161,35 @@ public final class CalibrationJob {
         return input;
     }
 
-    private Manifest publish(CalibrationInput input, MassiveTokenReport massive, RefineStage.Outcome refine,
+    private Manifest publish(ArtifactPublisher publisher, CalibrationInput input, MassiveTokenReport massive,
+                             RefineStage.Outcome refine, Optional<ScalesStage.Outcome> scales,
                              Map<String, Double> seconds) throws IOException {
         ArtifactLayout layout = preflight.layout();
         int d = input.hiddenSize();
-        try (ArtifactPublisher publisher = ArtifactPublisher.begin(storage, layout, settings.output().overwrite())) {
+        {
+            Map<Integer, double[]> r2 = new TreeMap<>();
+            Map<String, String> rotationMeta = rotationMetadata(massive);
+            if (scales.isPresent()) {
+                // the rotated weights of the layer files have R2 folded in and expect R3 / R4 online
+                DecoderShape shape = DecoderShape.of(preflight.modelConfig().orElseThrow());
+                OnlineRotationSpec r2Spec = ModelRotation.r2(shape);
+                double[] h = new double[r2Spec.size() * r2Spec.size()]; // (hd, hd) I · R2 = R2
+                for (int i = 0; i < r2Spec.size(); i++) {
+                    h[i * r2Spec.size() + i] = 1;
+                }
+                r2Spec.apply(h, r2Spec.size());
+                for (int layer = 0; layer < scales.get().layers().size(); layer++) {
+                    r2.put(layer, h);
+                }
+                rotationMeta.putAll(ModelRotation.r3(shape).toMetadata());
+                rotationMeta.putAll(ModelRotation.r4(shape).toMetadata());
+            }
             publisher.write(ArtifactLayout.ROTATION, out -> RotationFile.write(out, refine.dfrot().rotation(), d,
-                    Map.of(), input.headDim(), rotationMetadata(massive)));
+                    r2, input.headDim(), rotationMeta));
             publisher.write(ArtifactLayout.MASSIVE_TOKENS, massive.toJson());
             publisher.write(ArtifactLayout.METRICS, RunMetrics.JSON.writeValueAsBytes(
-                    RunMetrics.metrics(refine, massive, seconds, settings.refine().alpha())));
+                    RunMetrics.metrics(refine, massive, scales.map(ScalesStage.Outcome::metrics), seconds,
+                            settings.refine().alpha())));
             Manifest draft = Manifest.draft(RotcalVersion.get(), layout.runId(),
                     new Manifest.Model(layout.modelName(), ArtifactLayout.withoutUserInfo(input.uri()),
                             input.modelFingerprint()),

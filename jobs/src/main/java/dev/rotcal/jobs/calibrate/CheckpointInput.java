@@ -6,12 +6,13 @@ import dev.rotcal.jobs.capture.ActivationChunk;
 import dev.rotcal.jobs.capture.CaptureActivationsStage;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.config.RotcalSettings;
+import dev.rotcal.jobs.config.ScalesSettings;
 import dev.rotcal.jobs.io.StorageCheckpointDirectory;
 import dev.rotcal.jobs.tokens.CalibrationTokens;
 import dev.rotcal.model.CheckpointValidator;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.safetensors.Checkpoint;
-import dev.rotcal.model.safetensors.Checkpoint;
+import dev.rotcal.scales.LayerStatistics;
 import dev.rotcal.tokens.InputFile;
 import dev.rotcal.tokens.TokenizerVocabulary;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -36,6 +38,7 @@ final class CheckpointInput implements CalibrationInput {
     private final ModelSource model;
     private final String tokenizerUri;
     private final CalibrationTokens tokens;
+    private List<LayerStatistics> layerStatistics = List.of();
 
     private CheckpointInput(RotcalSettings settings, Storage storage, ModelConfig config, ModelSource model,
                             String tokenizerUri, CalibrationTokens tokens) {
@@ -90,7 +93,30 @@ final class CheckpointInput implements CalibrationInput {
     @Override
     public List<JavaRDD<ActivationChunk>> rows(JavaSparkContext sc, int maxRows, int partitions, int blasThreads,
                                                StorageLevel level) {
-        return CaptureActivationsStage.run(sc, model, config.numHiddenLayers(), tokens.blocks(), blasThreads, level);
+        CaptureActivationsStage.Result captured = CaptureActivationsStage.run(sc, model, config.numHiddenLayers(),
+                tokens.blocks(), blasThreads, level, statisticsOptions());
+        layerStatistics = captured.statistics();
+        return captured.rows();
+    }
+
+    /** What the capture stage gathers for the scales stage, or null when that stage does not run. */
+    private LayerStatistics.Options statisticsOptions() {
+        ScalesSettings scales = settings.scales();
+        if (!scales.enabled()) {
+            return null;
+        }
+        return new LayerStatistics.Options(scales.activationBits(), scales.kvBits(), scales.needsHessians(),
+                scales.needsSamples() ? scales.sampleRows() : 0);
+    }
+
+    @Override
+    public Optional<ModelSource> model() {
+        return Optional.of(model);
+    }
+
+    @Override
+    public List<LayerStatistics> layerStatistics() {
+        return layerStatistics;
     }
 
     @Override

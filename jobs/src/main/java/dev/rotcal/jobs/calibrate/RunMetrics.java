@@ -11,6 +11,7 @@ import dev.rotcal.dfrot.DfrotRefiner;
 import dev.rotcal.dfrot.ProcrustesLoss;
 import dev.rotcal.jobs.refine.RefineStage;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * metrics.json and the manifest's summary: the refine loss curve (total / common / massive per step), the
@@ -22,14 +23,15 @@ final class RunMetrics {
     private RunMetrics() {
     }
 
-    static ObjectNode metrics(RefineStage.Outcome refine, MassiveTokenReport massive, Map<String, Double> seconds,
-                              double alpha) {
+    static ObjectNode metrics(RefineStage.Outcome refine, MassiveTokenReport massive,
+                              Optional<Map<String, Object>> scales, Map<String, Double> seconds, double alpha) {
         ObjectNode root = JSON.createObjectNode();
         root.put("schema_version", 1);
         root.set("summary", summary(refine, massive));
         root.set("errors", errors(refine.errors()));
         root.set("refine", curve(refine.dfrot(), alpha));
         refine.plainProcrustes().ifPresent(p -> root.set("refine_plain_procrustes", curve(p, 1.0)));
+        scales.ifPresent(s -> root.set("scales", JSON.valueToTree(s)));
         ObjectNode timings = root.putObject("stage_seconds");
         seconds.forEach(timings::put);
         return root;

@@ -1,6 +1,8 @@
 package dev.rotcal.jobs.capture;
 
+import dev.rotcal.jobs.spark.DeterministicTreeAggregate;
 import dev.rotcal.jobs.spark.JobGroups;
+import dev.rotcal.scales.LayerStatistics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -22,12 +24,18 @@ public final class CaptureActivationsStage {
     }
 
     /**
-     * @return the captured rows of all layers, one chunk per (block, layer, site), persisted at {@code level}
-     *         and materialized; the caller unpersists them
+     * @param rows       the captured rows of all layers, one chunk per (block, layer, site), persisted and
+     *                   materialized; the caller unpersists them
+     * @param statistics per layer, the R1-independent statistics for the scales stage (empty when not asked for)
      */
-    public static List<JavaRDD<ActivationChunk>> run(JavaSparkContext sc, ModelSource model, int layers,
-                                                     List<TokenBlock> blocks, int blasThreads,
-                                                     StorageLevel level) {
+    public record Result(List<JavaRDD<ActivationChunk>> rows, List<LayerStatistics> statistics) {
+    }
+
+    /**
+     * @param statistics what the scales stage needs from every layer, or null for DFRot's rows only
+     */
+    public static Result run(JavaSparkContext sc, ModelSource model, int layers, List<TokenBlock> blocks,
+                             int blasThreads, StorageLevel level, LayerStatistics.Options statistics) {
         int sequences = blocks.stream().mapToInt(b -> b.sequenceIds().length).sum();
         int seqLen = blocks.get(0).seqLen();
         JavaRDD<HiddenBlock> hidden;
@@ -38,11 +46,12 @@ public final class CaptureActivationsStage {
             hidden.count();
         }
         List<JavaRDD<ActivationChunk>> captured = new ArrayList<>();
+        List<LayerStatistics> layerStatistics = new ArrayList<>();
         for (int layer = 0; layer < layers; layer++) {
             long start = System.nanoTime();
             try (JobGroups.Group g = JobGroups.enter(sc, "capture-layer-" + layer,
                     "capture: layer %d/%d over %d sequences × %d tokens", layer + 1, layers, sequences, seqLen)) {
-                JavaRDD<LayerStep> step = hidden.map(new RunDecoderLayer(model, layer, blasThreads))
+                JavaRDD<LayerStep> step = hidden.map(new RunDecoderLayer(model, layer, blasThreads, statistics))
                         .setName("layer " + layer + " step").persist(level);
                 JavaRDD<HiddenBlock> next = step.map(LayerStep::next)
                         .setName("hidden after layer " + layer).persist(level);
@@ -50,6 +59,9 @@ public final class CaptureActivationsStage {
                         .setName("rows of layer " + layer).persist(level);
                 next.count();
                 rows.count();
+                if (statistics != null) {
+                    layerStatistics.add(statistics(step));
+                }
                 step.unpersist(false);
                 hidden.unpersist(false);
                 hidden = next;
@@ -59,6 +71,23 @@ public final class CaptureActivationsStage {
                     String.format("%.1f", (System.nanoTime() - start) / 1e9));
         }
         hidden.unpersist(false);
-        return captured;
+        return new Result(captured, layerStatistics);
+    }
+
+    /** The layer's statistics, merged within each partition and then in partition order (bit-reproducible). */
+    private static LayerStatistics statistics(JavaRDD<LayerStep> step) {
+        JavaRDD<LayerStatistics> partials = step.mapPartitions(it -> {
+            LayerStatistics acc = null;
+            while (it.hasNext()) {
+                LayerStatistics s = it.next().statistics();
+                acc = acc == null ? s : acc.merge(s);
+            }
+            return acc == null ? List.<LayerStatistics>of().iterator() : List.of(acc).iterator();
+        });
+        try {
+            return DeterministicTreeAggregate.merge(partials, LayerStatistics::merge, null);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot merge the layer statistics: " + e.getMessage(), e);
+        }
     }
 }

@@ -93,6 +93,14 @@ public final class LayerWeightsCache {
     }
 
     /**
+     * Reads layer {@code layer}'s tensors as float32 through this JVM's opened checkpoint, without caching them (the
+     * scales stage rotates them once per task).
+     */
+    public static synchronized LayerWeights readFloats(ModelSource model, ModelConfig config, int layer) {
+        return LayerWeights.read(checkpoint(model), config, layer);
+    }
+
+    /**
      * Drops every layer no task holds and closes the checkpoints (end of the capture stage). Cheap when there is
      * nothing to drop, so the first tasks after the capture call it in every executor JVM they run in: Spark has no
      * way to run a task on each executor, and a JVM that keeps the last layer would hold its native copy (about

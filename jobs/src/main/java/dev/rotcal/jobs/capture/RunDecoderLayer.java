@@ -10,11 +10,13 @@ import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.forward.LayerCaptures;
 import dev.rotcal.model.forward.ModelForward;
 import dev.rotcal.model.forward.RotaryEmbedding;
+import dev.rotcal.scales.LayerStatistics;
 import org.apache.spark.api.java.function.Function;
 
 /**
  * Executor side: runs decoder layer {@code layer} over a block (weights leased from this JVM's
- * {@link LayerWeightsCache}) and keeps the gain-free outputs of its two RMSNorms, DFRot's calibration rows.
+ * {@link LayerWeightsCache}) and keeps the gain-free outputs of its two RMSNorms, DFRot's calibration rows, and
+ * (for the scales stage) the block's {@link LayerStatistics}.
  */
 public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
     private static final long serialVersionUID = 1L;
@@ -22,11 +24,17 @@ public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
     private final ModelSource model;
     private final int layer;
     private final int blasThreads;
+    private final LayerStatistics.Options statistics; // null: calibration rows only
 
-    public RunDecoderLayer(ModelSource model, int layer, int blasThreads) {
+    /**
+     * @param statistics what the scales stage needs from this layer (every capture switch on), or null for DFRot's
+     *                   rows only
+     */
+    public RunDecoderLayer(ModelSource model, int layer, int blasThreads, LayerStatistics.Options statistics) {
         this.model = model;
         this.layer = layer;
         this.blasThreads = blasThreads;
+        this.statistics = statistics;
     }
 
     @Override
@@ -41,12 +49,17 @@ public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
         LayerCaptures captures;
         try (LayerWeightsCache.Lease lease = LayerWeightsCache.acquire(model, config, layer)) {
             captures = decoder.forward(hidden, ModelForward.positions(tokens.rows(), tokens.seqLen()),
-                    tokens.seqLen(), lease.weights(), CaptureSwitches.NORM_ROWS);
+                    tokens.seqLen(), lease.weights(),
+                    statistics == null ? CaptureSwitches.NORM_ROWS : CaptureSwitches.ALL);
         }
+        LayerStatistics stats = statistics == null ? null
+                : new LayerStatistics(layer, DecoderShape.of(config), statistics)
+                        .addBlock(captures, tokens.rows(), tokens.blockId());
         return new LayerStep(new HiddenBlock(tokens, hidden, layer + 1),
                 chunk(RowSite.ATTENTION_INPUT, tokens, captures.attentionInput(), captures.attentionInputRms(),
                         config.hiddenSize()),
-                chunk(RowSite.MLP_INPUT, tokens, captures.mlpInput(), captures.mlpInputRms(), config.hiddenSize()));
+                chunk(RowSite.MLP_INPUT, tokens, captures.mlpInput(), captures.mlpInputRms(), config.hiddenSize()),
+                stats);
     }
 
     private ActivationChunk chunk(RowSite site, TokenBlock tokens, float[] rows, float[] rms, int d) {

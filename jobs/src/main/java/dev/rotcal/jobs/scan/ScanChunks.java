@@ -51,12 +51,8 @@ public final class ScanChunks implements FlatMapFunction<Iterator<ActivationChun
         if (nonFinite != null) {
             return new ScanResult(n, List.of(), List.of(), nonFinite);
         }
-        boolean[] massive = switch (rule.rule()) {
-            case NR_ERROR -> MassiveRowDetector.byNrError(rows, n, d, rule.nrErrorThreshold());
-            case RO_VS_NR -> MassiveRowDetector.byRandomRotation(rows, n, d, randomRotation.value());
-            case MAGNITUDE -> MassiveRowDetector.byMagnitude(residual(chunk), n, d, rule.magnitudeMin(),
-                    rule.magnitudeMedianRatio());
-        };
+        boolean[] massive = massive(rule, randomRotation == null ? null : randomRotation.value(), rows,
+                chunk.rms(), n, d);
         RowStatistics[] stats = RowStatistics.ofBlock(rows, n, d);
         List<MassiveTokenReport.FlaggedRow> flagged = new ArrayList<>();
         List<Long> keys = new ArrayList<>();
@@ -71,12 +67,27 @@ public final class ScanChunks implements FlatMapFunction<Iterator<ActivationChun
         return new ScanResult(n, flagged, keys, null);
     }
 
+    /**
+     * The massive rows of a block by the configured rule (the scan's, and the evaluation's on held-out rows).
+     *
+     * @param ro   (d, d) row-major RO of the ro-vs-nr rule, else unused (may be null)
+     * @param rows (n, d) row-major x = h / rms(h)
+     * @param rms  (n) rms(h) of each row (the magnitude rule looks at h)
+     */
+    public static boolean[] massive(MassiveSettings rule, double[] ro, float[] rows, float[] rms, int n, int d) {
+        return switch (rule.rule()) {
+            case NR_ERROR -> MassiveRowDetector.byNrError(rows, n, d, rule.nrErrorThreshold());
+            case RO_VS_NR -> MassiveRowDetector.byRandomRotation(rows, n, d, ro);
+            case MAGNITUDE -> MassiveRowDetector.byMagnitude(residual(rows, rms, n, d), n, d, rule.magnitudeMin(),
+                    rule.magnitudeMedianRatio());
+        };
+    }
+
     /** h = x · rms, (n, d) row-major: the residual-stream rows the magnitude rule is defined on. */
-    private static float[] residual(ActivationChunk chunk) {
-        int d = chunk.d();
-        float[] h = chunk.rows().clone();
-        for (int i = 0; i < chunk.rowCount(); i++) {
-            float rms = chunk.rms()[i];
+    private static float[] residual(float[] rows, float[] rmsOfRows, int n, int d) {
+        float[] h = rows.clone();
+        for (int i = 0; i < n; i++) {
+            float rms = rmsOfRows[i];
             for (int j = i * d; j < (i + 1) * d; j++) {
                 h[j] *= rms;
             }

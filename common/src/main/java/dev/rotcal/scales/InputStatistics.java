@@ -1,0 +1,154 @@
+package dev.rotcal.scales;
+
+import static dev.rotcal.Checks.checkArgument;
+
+import dev.rotcal.quant.IntScheme;
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * What the scales stage needs to know about one linear input of one layer, summed over calibration rows so that
+ * partitions merge exactly (split equals whole): the row count, the squared error of per-token asymmetric
+ * activation quantization at each ratio of DFRot's clip sweep, the per-channel max |x| (for static scales and
+ * the FP4 activation global scale), optionally the GPTQ Hessian sums, and optionally a sample of rows (the first
+ * rows of the lowest block, so the sample does not depend on the merge order).
+ */
+public final class InputStatistics implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final int width;
+    private final int bits;
+    private final boolean sweep;
+    private long rows;
+    private final double[] sweepErrors;      // (ClipRatioSweep.POINTS) Σ ‖x − Q_r(x)‖² per ratio
+    private final float[] channelAbsMax;     // (width) max |x_c|
+    private final HessianAccumulator hessian; // null when not asked for
+    private final int sampleCapacity;
+    private float[] sample;                  // (sampleRows, width) row-major, or null
+    private int sampleRows;
+    private long sampleOrder = Long.MAX_VALUE; // block order the sample came from; the lowest wins
+
+    /**
+     * @param width          the input width (hidden, heads × head_dim or intermediate)
+     * @param bits           bits of the per-token asymmetric activation quantizer of the sweep
+     * @param sweep          measure the clip sweep (off for rows that are rotated later)
+     * @param hessian        also sum XᵀX for GPTQ
+     * @param sampleCapacity rows of the sample to keep (0 = none)
+     */
+    public InputStatistics(int width, int bits, boolean sweep, boolean hessian, int sampleCapacity) {
+        checkArgument(width > 0 && bits >= 2 && bits <= 8 && sampleCapacity >= 0,
+                "Cannot collect input statistics of width %d at %d bits keeping %d rows", width, bits, sampleCapacity);
+        this.width = width;
+        this.bits = bits;
+        this.sweep = sweep;
+        this.sweepErrors = new double[ClipRatioSweep.POINTS];
+        this.channelAbsMax = new float[width];
+        this.hessian = hessian ? new HessianAccumulator(width) : null;
+        this.sampleCapacity = sampleCapacity;
+    }
+
+    /** The per-token asymmetric scheme of the sweep (clip ratio replaced by each point). */
+    public IntScheme scheme() {
+        return IntScheme.perRow(bits, false, 1f);
+    }
+
+    /**
+     * Adds a block of rows.
+     *
+     * @param x     (n, width) row-major rows of the rotated model's input
+     * @param order the block's place in the calibration data (its sample wins over higher ones)
+     */
+    public InputStatistics add(float[] x, int n, long order) {
+        checkArgument(x.length >= (long) n * width, "Cannot add %d rows of width %d: the array holds %d floats", n,
+                width, x.length);
+        if (sweep) {
+            double[] errors = ClipRatioSweep.errors(x, n, width, scheme(), ClipRatioSweep.dfrotRatios());
+            for (int k = 0; k < errors.length; k++) {
+                sweepErrors[k] += errors[k];
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            int off = i * width;
+            for (int c = 0; c < width; c++) {
+                channelAbsMax[c] = Math.max(channelAbsMax[c], Math.abs(x[off + c]));
+            }
+        }
+        if (hessian != null) {
+            hessian.add(x, n);
+        }
+        if (sampleCapacity > 0 && order < sampleOrder && n > 0) {
+            sampleRows = Math.min(n, sampleCapacity);
+            sample = Arrays.copyOf(x, sampleRows * width);
+            sampleOrder = order;
+        }
+        rows += n;
+        return this;
+    }
+
+    /** Adds another partition's statistics (same width and options) into this one. */
+    public InputStatistics merge(InputStatistics other) {
+        checkArgument(other.width == width && other.bits == bits && other.sweep == sweep
+                        && (other.hessian == null) == (hessian == null)
+                        && other.sampleCapacity == sampleCapacity,
+                "Cannot merge input statistics of width %d / %d bits into width %d / %d bits", other.width,
+                other.bits, width, bits);
+        for (int k = 0; k < sweepErrors.length; k++) {
+            sweepErrors[k] += other.sweepErrors[k];
+        }
+        for (int c = 0; c < width; c++) {
+            channelAbsMax[c] = Math.max(channelAbsMax[c], other.channelAbsMax[c]);
+        }
+        if (hessian != null) {
+            hessian.merge(other.hessian);
+        }
+        if (other.sampleOrder < sampleOrder) {
+            sample = other.sample;
+            sampleRows = other.sampleRows;
+            sampleOrder = other.sampleOrder;
+        }
+        rows += other.rows;
+        return this;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    public long rows() {
+        return rows;
+    }
+
+    /** The clip sweep: Σ squared error at each of DFRot's 21 ratios; the best ratio minimizes it. */
+    public ClipSweep sweep() {
+        checkArgument(sweep, "[BUG] the clip sweep of these statistics was not measured");
+        return new ClipSweep(ClipRatioSweep.dfrotRatios(), sweepErrors.clone());
+    }
+
+    /** (width) per-channel max |x|. */
+    public float[] channelAbsMax() {
+        return channelAbsMax.clone();
+    }
+
+    /** max |x| over the whole input. */
+    public float absMax() {
+        float m = 0;
+        for (float v : channelAbsMax) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    /** The GPTQ Hessian sums, or null when not collected. */
+    public HessianAccumulator hessian() {
+        return hessian;
+    }
+
+    /** (sampleRows, width) the sampled rows, or an empty array. */
+    public float[] sample() {
+        return sample == null ? new float[0] : sample.clone();
+    }
+
+    public int sampleRows() {
+        return sampleRows;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.rotcal.scales;
+
+import static dev.rotcal.Checks.checkArgument;
+
+import dev.rotcal.linalg.FastHadamardTransform;
+import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.forward.LayerCaptures;
+import dev.rotcal.quant.IntScheme;
+import java.io.Serializable;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The calibration statistics of one decoder layer that do not depend on R1, gathered while the float model runs
+ * (the capture stage) and merged over partitions:
+ * <ul>
+ *   <li>attn_in and mlp_in, the gain-free norm outputs x = h / rms(h), un-rotated: their Hessian sums and a sample.
+ *       The rotated model's input is x · R1, so its Hessian is R1ᵀ·H·R1 and its sample x · R1 once R1 is known;
+ *       the clip sweep of x · R1 is measured after refine.</li>
+ *   <li>o_proj_in with the per-head Hadamard R2 and down_proj_in with the online Hadamard R4: the rotated model
+ *       sees exactly these (R1 cancels inside the layer), so everything is measured here.</li>
+ *   <li>the KV cache: K after RoPE and the online per-head Hadamard R3, V with R2 (v_proj's output rotated), both
+ *       asymmetric per head: Σ squared error at each ratio of DFRot's sweep.</li>
+ * </ul>
+ * All sums are in double and merge exactly in any grouping of rows.
+ */
+public final class LayerStatistics implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * @param activationBits bits of the per-token asymmetric activation quantizer
+     * @param kvBits         bits of the per-head asymmetric KV quantizer
+     * @param hessians       sum XᵀX of every input (GPTQ)
+     * @param sampleRows     rows of each input to keep for output-error searches (0 = none)
+     */
+    public record Options(int activationBits, int kvBits, boolean hessians, int sampleRows) implements Serializable {
+    }
+
+    private final int layer;
+    private final DecoderShape shape;
+    private final Options options;
+    private final EnumMap<LinearInput, InputStatistics> inputs = new EnumMap<>(LinearInput.class);
+    private final double[] keyErrors = new double[ClipRatioSweep.POINTS];   // Σ ‖k − Q_r(k)‖² per ratio
+    private final double[] valueErrors = new double[ClipRatioSweep.POINTS]; // Σ ‖v − Q_r(v)‖² per ratio
+    private long kvRows;
+
+    public LayerStatistics(int layer, DecoderShape shape, Options options) {
+        this.layer = layer;
+        this.shape = shape;
+        this.options = options;
+        for (LinearInput input : LinearInput.values()) {
+            boolean later = input.rotatedByR1(); // swept after refine, on x · R1
+            inputs.put(input, new InputStatistics(width(input, shape), options.activationBits(), !later,
+                    options.hessians(), options.sampleRows()));
+        }
+    }
+
+    /** The width of {@code input} in a layer of this shape. */
+    public static int width(LinearInput input, DecoderShape shape) {
+        return switch (input) {
+            case ATTN_IN, MLP_IN -> shape.hidden();
+            case O_PROJ_IN -> shape.qWidth();
+            case DOWN_PROJ_IN -> shape.intermediate();
+        };
+    }
+
+    /**
+     * Adds one block's captures (every switch on). Rotates copies of o_proj's input, down_proj's input, K and V
+     * as the rotated model sees them; the captures are not changed.
+     *
+     * @param c     the layer's captures of {@code rows} rows
+     * @param order the block's place in the calibration data (for the samples)
+     */
+    public LayerStatistics addBlock(LayerCaptures c, int rows, long order) {
+        checkArgument(c.attentionInput() != null && c.mlpInput() != null && c.attentionOutput() != null
+                        && c.downProjInput() != null && c.keys() != null && c.values() != null,
+                "[BUG] layer statistics need every capture switch on");
+        int hd = shape.headDim();
+        FastHadamardTransform headHadamard = new FastHadamardTransform(hd);
+        inputs.get(LinearInput.ATTN_IN).add(c.attentionInput(), rows, order);
+        inputs.get(LinearInput.MLP_IN).add(c.mlpInput(), rows, order);
+
+        float[] oIn = c.attentionOutput().clone();                 // (rows, nHeads·hd) · R2 per head
+        headHadamard.applyNormalized(oIn, rows * shape.nHeads());
+        inputs.get(LinearInput.O_PROJ_IN).add(oIn, rows, order);
+
+        float[] downIn = c.downProjInput().clone();                // (rows, intermediate) · R4
+        new FastHadamardTransform(shape.intermediate()).applyNormalized(downIn, rows);
+        inputs.get(LinearInput.DOWN_PROJ_IN).add(downIn, rows, order);
+
+        float[] k = c.keys().clone();                              // (rows, nKv·hd) · R3 per head
+        headHadamard.applyNormalized(k, rows * shape.nKvHeads());
+        float[] v = c.values().clone();                            // (rows, nKv·hd) · R2 per head
+        headHadamard.applyNormalized(v, rows * shape.nKvHeads());
+        IntScheme kv = KvCacheScales.scheme(options.kvBits(), hd);
+        float[] ratios = ClipRatioSweep.dfrotRatios();
+        add(keyErrors, ClipRatioSweep.errors(k, rows, shape.kvWidth(), kv, ratios));
+        add(valueErrors, ClipRatioSweep.errors(v, rows, shape.kvWidth(), kv, ratios));
+        kvRows += rows;
+        return this;
+    }
+
+    /** Adds another partition's statistics of the same layer. */
+    public LayerStatistics merge(LayerStatistics other) {
+        checkArgument(other.layer == layer && other.shape.equals(shape) && other.options.equals(options),
+                "[BUG] Cannot merge statistics of layer %d into layer %d", other.layer, layer);
+        for (Map.Entry<LinearInput, InputStatistics> e : inputs.entrySet()) {
+            e.getValue().merge(other.inputs.get(e.getKey()));
+        }
+        add(keyErrors, other.keyErrors);
+        add(valueErrors, other.valueErrors);
+        kvRows += other.kvRows;
+        return this;
+    }
+
+    private static void add(double[] into, double[] from) {
+        for (int i = 0; i < into.length; i++) {
+            into[i] += from[i];
+        }
+    }
+
+    public int layer() {
+        return layer;
+    }
+
+    public DecoderShape shape() {
+        return shape;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** The statistics of one input (attn_in / mlp_in un-rotated, see the class comment). */
+    public InputStatistics input(LinearInput input) {
+        return inputs.get(input);
+    }
+
+    /** K and V clip sweeps (K after RoPE and R3, V with R2). */
+    public KvClipResult kvSweeps() {
+        float[] ratios = ClipRatioSweep.dfrotRatios();
+        return new KvClipResult(new ClipSweep(ratios, keyErrors.clone()), new ClipSweep(ratios, valueErrors.clone()));
+    }
+
+    public long kvRows() {
+        return kvRows;
+    }
+}

@@ -1,0 +1,277 @@
+package dev.rotcal.jobs.scales;
+
+import dev.rotcal.artifact.ArtifactLayout;
+import dev.rotcal.artifact.ArtifactPublisher;
+import dev.rotcal.jobs.capture.ModelSource;
+import dev.rotcal.jobs.capture.RowSite;
+import dev.rotcal.jobs.config.ScalesSettings;
+import dev.rotcal.jobs.config.ScalesSettings.WeightMethod;
+import dev.rotcal.jobs.spark.JobGroups;
+import dev.rotcal.linalg.DenseLinearAlgebra;
+import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.safetensors.SafetensorsDtype;
+import dev.rotcal.model.safetensors.SafetensorsWriter;
+import dev.rotcal.model.safetensors.Tensor;
+import dev.rotcal.scales.ClipSweep;
+import dev.rotcal.scales.InputStatistics;
+import dev.rotcal.scales.KvClipResult;
+import dev.rotcal.scales.LayerStatistics;
+import dev.rotcal.scales.LinearGroup;
+import dev.rotcal.scales.LinearInput;
+import dev.rotcal.scales.LinearScales;
+import dev.rotcal.scales.LinearScalesSolver;
+import dev.rotcal.scales.RotatedInput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage "scales" (DESIGN.md §2.5), after refine: per layer, the driver turns the capture stage's R1-independent
+ * statistics and the rotated rows' sweeps into each linear input's statistics in the rotated basis (Hessians
+ * R1ᵀ·H·R1, samples x·R1), the executors solve the layer's four linear groups in parallel (one task each:
+ * rotate, fold, quantize), and the driver writes {@code layers/layer-{i:03d}.safetensors} into the staging area
+ * and keeps the per-linear errors for metrics.json.
+ */
+public final class ScalesStage {
+    private static final Logger LOG = LoggerFactory.getLogger(ScalesStage.class);
+    /** The layer file's format name, in its metadata. */
+    public static final String FORMAT = "rotcal.layer-scales.v1";
+    /** Name of DFRot's R1 in the rotated-rows statistics. */
+    public static final String DFROT = "dfrot";
+    /** Name of the random Hadamard compared with in evaluation. */
+    public static final String RANDOM_HADAMARD = "random_hadamard";
+
+    /**
+     * What later stages need from one layer: the per-token activation clip ratio of each input under each
+     * rotation (o_proj_in / down_proj_in do not depend on R1: the same ratio for both), and the KV clip ratios.
+     */
+    public record LayerChoice(int layer, Map<String, Map<LinearInput, Float>> clipRatios, float keyClip,
+                              float valueClip) implements java.io.Serializable {
+    }
+
+    /** @param metrics metrics.json's "scales" section; @param layers the per-layer choices */
+    public record Outcome(Map<String, Object> metrics, List<LayerChoice> layers) {
+    }
+
+    private ScalesStage() {
+    }
+
+    /**
+     * @param statistics per layer, from the capture stage
+     * @param rotated    per (layer, site, rotation), from {@link RotatedInputsStage}
+     * @param r1         (d, d) row-major R1
+     */
+    public static Outcome run(JavaSparkContext sc, ModelSource model, ModelConfig config,
+                              List<LayerStatistics> statistics, Map<RotatedInputsStage.Key, InputStatistics> rotated,
+                              double[] r1, ScalesSettings settings, int blasThreads, ArtifactPublisher publisher)
+            throws IOException {
+        DecoderShape shape = DecoderShape.of(config);
+        int layers = statistics.size();
+        LinearScalesSolver.Options options = new LinearScalesSolver.Options(settings.runs(WeightMethod.RTN),
+                settings.weightClipSearch(), settings.runs(WeightMethod.GPTQ), settings.runs(WeightMethod.NVFP4),
+                settings.runs(WeightMethod.MXFP4), settings.weightBits(), settings.groupSize());
+        Broadcast<double[]> r1Broadcast = sc.broadcast(r1);
+        List<Object> layerMetrics = new ArrayList<>();
+        List<LayerChoice> choices = new ArrayList<>();
+        try {
+            for (LayerStatistics stats : statistics) {
+                int layer = stats.layer();
+                long start = System.nanoTime();
+                Map<LinearInput, RotatedInput> inputs = rotatedInputs(stats, rotated, r1, shape.hidden());
+                Map<LinearGroup, RotatedInput> byGroup = new EnumMap<>(LinearGroup.class);
+                for (LinearGroup g : LinearGroup.values()) {
+                    byGroup.put(g, inputs.get(g.input()));
+                }
+                Broadcast<Map<LinearGroup, RotatedInput>> groupInputs = sc.broadcast(byGroup);
+                List<List<LinearScales>> solved;
+                try (JobGroups.Group g = JobGroups.enter(sc, "scales-layer-" + layer,
+                        "scales: layer %d/%d, %s", layer + 1, layers, settings.weightMethods())) {
+                    solved = sc.parallelize(Arrays.asList(LinearGroup.values()), LinearGroup.values().length)
+                            .map(new SolveLinearGroup(model, layer, r1Broadcast, groupInputs, options, blasThreads))
+                            .collect();
+                } finally {
+                    groupInputs.destroy();
+                }
+                LayerChoice choice = choice(stats, rotated);
+                choices.add(choice);
+                List<Tensor> tensors = new ArrayList<>();
+                Map<String, Object> linears = new LinkedHashMap<>();
+                for (List<LinearScales> group : solved) {
+                    for (LinearScales s : group) {
+                        tensors.addAll(s.tensors());
+                        linears.put(s.linear(), s.metrics());
+                    }
+                }
+                Map<String, Object> activations = activationParameters(layer, inputs, choice, tensors);
+                Map<String, Object> kv = kvParameters(layer, stats.kvSweeps(), tensors);
+                publisher.write(ArtifactLayout.layerFile(layer),
+                        out -> SafetensorsWriter.write(out, metadata(layer, settings), tensors));
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("layer", layer);
+                m.put("linears", linears);
+                m.put("activations", activations);
+                m.put("kv", kv);
+                layerMetrics.add(m);
+                LOG.info("scales: layer {}/{} done in {} s ({} tensors)", layer + 1, layers,
+                        String.format("%.1f", (System.nanoTime() - start) / 1e9), tensors.size());
+            }
+        } finally {
+            r1Broadcast.destroy();
+        }
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("methods", settings.weightMethods().stream().map(WeightMethod::configName).toList());
+        metrics.put("weight_bits", settings.weightBits());
+        metrics.put("group_size", settings.groupSize());
+        metrics.put("layers", layerMetrics);
+        return new Outcome(metrics, choices);
+    }
+
+    /** Each input's statistics in the rotated model's basis. */
+    static Map<LinearInput, RotatedInput> rotatedInputs(LayerStatistics stats,
+                                                        Map<RotatedInputsStage.Key, InputStatistics> rotated,
+                                                        double[] r1, int d) {
+        Map<LinearInput, RotatedInput> inputs = new EnumMap<>(LinearInput.class);
+        for (LinearInput input : LinearInput.values()) {
+            InputStatistics s = stats.input(input);
+            double[] hessian = s.hessian() == null ? null : s.hessian().hessian();
+            float[] sample = s.sample();
+            if (input.rotatedByR1()) {
+                InputStatistics r = rotated.get(new RotatedInputsStage.Key(stats.layer(), site(input), DFROT));
+                inputs.put(input, new RotatedInput(d, hessian == null ? null : conjugate(hessian, r1, d),
+                        rotateRows(sample, s.sampleRows(), r1, d), s.sampleRows(), r.channelAbsMax(), r.sweep()));
+            } else {
+                inputs.put(input, new RotatedInput(s.width(), hessian, sample, s.sampleRows(), s.channelAbsMax(),
+                        s.sweep()));
+            }
+        }
+        return inputs;
+    }
+
+    static RowSite site(LinearInput input) {
+        return switch (input) {
+            case ATTN_IN -> RowSite.ATTENTION_INPUT;
+            case MLP_IN -> RowSite.MLP_INPUT;
+            default -> throw new IllegalArgumentException("[BUG] " + input + " is not a calibration-row site");
+        };
+    }
+
+    /** R1ᵀ·H·R1, (d, d) row-major. */
+    static double[] conjugate(double[] h, double[] r1, int d) {
+        double[] hr = new double[d * d];
+        DenseLinearAlgebra.gemm(false, false, d, d, d, 1.0, h, r1, 0.0, hr);
+        double[] out = new double[d * d];
+        DenseLinearAlgebra.gemm(true, false, d, d, d, 1.0, r1, hr, 0.0, out);
+        for (int i = 0; i < d; i++) {          // exactly symmetric, as GPTQ's Cholesky expects
+            for (int j = i + 1; j < d; j++) {
+                double v = 0.5 * (out[i * d + j] + out[j * d + i]);
+                out[i * d + j] = v;
+                out[j * d + i] = v;
+            }
+        }
+        return out;
+    }
+
+    /** x·R1 for (n, d) rows. */
+    static float[] rotateRows(float[] x, int n, double[] r1, int d) {
+        if (n == 0) {
+            return x;
+        }
+        double[] xd = new double[n * d];
+        for (int i = 0; i < xd.length; i++) {
+            xd[i] = x[i];
+        }
+        double[] y = new double[n * d];
+        DenseLinearAlgebra.gemm(false, false, n, d, d, 1.0, xd, r1, 0.0, y);
+        float[] out = new float[n * d];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) y[i];
+        }
+        return out;
+    }
+
+    private static LayerChoice choice(LayerStatistics stats, Map<RotatedInputsStage.Key, InputStatistics> rotated) {
+        Map<String, Map<LinearInput, Float>> ratios = new TreeMap<>();
+        for (String rotation : List.of(DFROT, RANDOM_HADAMARD)) {
+            Map<LinearInput, Float> byInput = new EnumMap<>(LinearInput.class);
+            for (LinearInput input : LinearInput.values()) {
+                ClipSweep sweep = input.rotatedByR1()
+                        ? rotated.get(new RotatedInputsStage.Key(stats.layer(), site(input), rotation)).sweep()
+                        : stats.input(input).sweep();
+                byInput.put(input, sweep.bestRatio());
+            }
+            ratios.put(rotation, byInput);
+        }
+        KvClipResult kv = stats.kvSweeps();
+        return new LayerChoice(stats.layer(), ratios, kv.key().bestRatio(), kv.value().bestRatio());
+    }
+
+    /** Per input: the chosen clip ratio (tensor "{input}.clip_ratio"), its error and clip 1.0's. */
+    private static Map<String, Object> activationParameters(int layer, Map<LinearInput, RotatedInput> inputs,
+                                                            LayerChoice choice, List<Tensor> tensors) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (LinearInput input : LinearInput.values()) {
+            RotatedInput r = inputs.get(input);
+            ClipSweep sweep = r.sweep();
+            String prefix = "model.layers." + layer + "." + input.key();
+            tensors.add(scalar(prefix + ".clip_ratio", sweep.bestRatio()));
+            float inputScale = (float) (r.absMax() / (6.0 * 448.0));
+            tensors.add(scalar(prefix + ".nvfp4.input_scale", inputScale));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("clip_ratio", sweep.bestRatio());
+            m.put("error", sweep.bestError());
+            m.put("error_clip_1", sweep.errorAtLargestRatio());
+            m.put("abs_max", r.absMax());
+            m.put("nvfp4_input_scale", inputScale);
+            out.put(input.key(), m);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> kvParameters(int layer, KvClipResult kv, List<Tensor> tensors) {
+        String prefix = "model.layers." + layer + ".self_attn.";
+        tensors.add(scalar(prefix + "k_cache.clip_ratio", kv.key().bestRatio()));
+        tensors.add(scalar(prefix + "v_cache.clip_ratio", kv.value().bestRatio()));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("k_clip_ratio", kv.key().bestRatio());
+        m.put("v_clip_ratio", kv.value().bestRatio());
+        m.put("k_error", kv.key().bestError());
+        m.put("v_error", kv.value().bestError());
+        m.put("k_error_clip_1", kv.key().errorAtLargestRatio());
+        m.put("v_error_clip_1", kv.value().errorAtLargestRatio());
+        return m;
+    }
+
+    private static Tensor scalar(String name, float value) {
+        return Tensor.ofFloats(name, SafetensorsDtype.F32, List.of(), new float[] {value});
+    }
+
+    private static Map<String, String> metadata(int layer, ScalesSettings settings) {
+        Map<String, String> meta = new TreeMap<>();
+        meta.put("format", FORMAT);
+        meta.put("layer", Integer.toString(layer));
+        meta.put("weight_methods", String.join(",",
+                settings.weightMethods().stream().map(WeightMethod::configName).toList()));
+        meta.put("weight_bits", Integer.toString(settings.weightBits()));
+        meta.put("weight_group_size", Integer.toString(settings.groupSize()));
+        meta.put("weight_clip_search", Boolean.toString(settings.weightClipSearch()));
+        meta.put("activation_bits", Integer.toString(settings.activationBits()));
+        meta.put("activation_scheme", "per-token asymmetric, clip_ratio · (max − min) / (2^bits − 1)");
+        meta.put("kv_bits", Integer.toString(settings.kvBits()));
+        meta.put("kv_scheme", "asymmetric per token per head (group = head_dim); K after RoPE and R3, V after R2");
+        meta.put("gptq_packing", "compressed-tensors int32: 8 codes per word, +8 offset, element i at bits [4i, 4i+4)");
+        meta.put("nvfp4_convention", "modelopt: weight_scale_2 = amax / (6·448), shared by q/k/v and by gate/up");
+        meta.put("mxfp4_scale_rule", "ocp-floor");
+        meta.put("weights_basis", "rotated model: gains folded, W·R1 (q/k/v/gate/up), R1ᵀ·W (o/down), R2, R4");
+        return meta;
+    }
+}
