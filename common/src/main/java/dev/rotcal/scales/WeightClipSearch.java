@@ -122,7 +122,8 @@ public final class WeightClipSearch {
         private final float[] scales; // (points) candidate scale of the current slot
         private final double[] lower; // (points) lower bound of the exact sum, +∞ when abandoned
         private final double[] exact; // (points) exact sum, NaN when not computed
-        private final float[] delta = new float[ABANDON_STRIDE]; // (stride) |Δ| of the current stride
+        private final float[] delta = new float[ABANDON_STRIDE]; // (stride) |Δ| of the current stride, unclamped
+        private final float[] codes = new float[ABANDON_STRIDE]; // (stride) rint(w / s), unclamped
         private int previous; // grid index chosen for the previous slot (neighbouring slots are alike)
 
         SlotSearch(float[] grid, IntScheme scheme) {
@@ -196,11 +197,12 @@ public final class WeightClipSearch {
 
         /**
          * Table sum of |w − Q_s(w)|^2.4; +∞ as soon as the partial sum's lower bound exceeds {@code abandonAbove}.
-         * Per stride of 64 elements: first |Δ| in float (a loop of float adds, multiplies, min / max that the
-         * JIT vectorizes; rint by the 1.5·2^23 trick, exact because |w / s| ≤ maxq / p < 2^22), then the table.
+         * Per stride of 64 elements: first the codes and |Δ| in a branch-free float loop without the clamp
+         * (rint by the 1.5·2^23 trick, equal to Math.rint because |w / s| ≤ maxq / p < 2^22), then the table,
+         * redoing |Δ| with the clamped code for the few clipped elements. Codes are the quantizer's own;
          * |Δ| in float is exact for unclipped elements (Sterbenz: w and its code value are within a factor 2,
          * or the code is 0) and within 2^−24 relative for clipped ones, so each term is within 2e-7 of
-         * Math.pow's — inside {@link #TOLERANCE}.
+         * Math.pow's, inside {@link #TOLERANCE}.
          */
         private double approxSum(float[] w, int off, int len, float s, double abandonAbove) {
             double limit = abandonAbove / (1 - TOLERANCE);
@@ -210,13 +212,19 @@ public final class WeightClipSearch {
             float hi = maxCode;
             for (int start = off; start < end; start += ABANDON_STRIDE) {
                 int n = Math.min(end - start, ABANDON_STRIDE);
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; i < n; i++) { // straight-line float code: no clamp, so the JIT can unroll it
                     float v = w[start + i];
                     float q = (v / s + RINT_MAGIC) - RINT_MAGIC;
-                    delta[i] = Math.abs(v - Math.min(Math.max(q, lo), hi) * s);
+                    codes[i] = q;
+                    delta[i] = Math.abs(v - q * s);
                 }
                 for (int i = 0; i < n; i++) {
-                    sum += approxPow24(delta[i]);
+                    float q = codes[i];
+                    float d = delta[i];
+                    if (q > hi || q < lo) { // clipped (rare): the clamped code's error
+                        d = Math.abs(w[start + i] - Math.min(Math.max(q, lo), hi) * s);
+                    }
+                    sum += approxPow24(d);
                 }
                 if (sum > limit) {
                     return Double.POSITIVE_INFINITY;
