@@ -246,7 +246,7 @@ public final class LlmFp4Search {
         }
 
         void run(int rounds) {
-            float[] row = new float[in]; // (in) candidate Q(w_r)
+            float[] candidateW = new float[out * in]; // (out, in) row r holds the candidate Q(w_r)
             float[] candidateX = new float[n * in]; // (n, in) candidate Q(X)
             for (int round = 0; round < rounds; round++) {
                 for (int r = 0; r < out; r++) {
@@ -256,12 +256,12 @@ public final class LlmFp4Search {
                     double best = LayerOutput.columnError(xq, n, in, wq, r * in, target, out, r);
                     for (double factor : factors) {
                         double bias = format.biasForMaxValue(factor * rowMax[r]);
-                        quantizeRow(r, bias, row);
-                        double err = LayerOutput.columnError(xq, n, in, row, 0, target, out, r);
+                        FpExMyQuantizer.fakeQuant(w, candidateW, r * in, in, format, bias);
+                        double err = LayerOutput.columnError(xq, n, in, candidateW, r * in, target, out, r);
                         if (err < best) {
                             best = err;
                             weightBiases[r] = bias;
-                            System.arraycopy(row, 0, wq, r * in, in);
+                            System.arraycopy(candidateW, r * in, wq, r * in, in);
                         }
                     }
                 }
@@ -280,12 +280,6 @@ public final class LlmFp4Search {
                 }
             }
             error = LayerOutput.error(xq, n, in, wq, out, target);
-        }
-
-        private void quantizeRow(int r, double bias, float[] dst) {
-            for (int c = 0; c < in; c++) {
-                dst[c] = FpExMyQuantizer.fakeQuant(w[r * in + c], format, bias);
-            }
         }
     }
 }

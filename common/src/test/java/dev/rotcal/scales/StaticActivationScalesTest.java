@@ -61,7 +61,8 @@ class StaticActivationScalesTest {
         assertThat(relativeDistance(yInteger, yFake)).as("integer GEMM = static fake-quantized layer")
                 .isLessThan(1e-5);
         System.out.printf("StaticActivationScales migration: float output moved %.3g relative, integer GEMM vs "
-                + "fake quantization %.3g relative%n", relativeDistance(yMigrated, y), relativeDistance(yInteger, yFake));
+                + "fake quantization %.3g relative%n", relativeDistance(yMigrated, y),
+                relativeDistance(yInteger, yFake));
     }
 
     @Test
