@@ -48,6 +48,16 @@ class WeightClipSearchEquivalenceTest {
     }
 
     @Test
+    void wideRowsOfAModelSizedLinearGiveIdenticalResults() {
+        Random rnd = new Random(43);
+        int out = 12;
+        int in = 4096; // a real hidden size: long rows, where early abandoning does most of its work
+        float[] w = studentT(rnd, out, in, 4);
+        assertIdentical("student-t(4) 12×4096 per channel", w, out, in, IntScheme.perRow(4, true, 1f));
+        assertIdentical("student-t(4) 12×4096 group 128", w, out, in, IntScheme.perGroup(4, true, 128, 1f));
+    }
+
+    @Test
     void zeroAndConstantSlotsMatchTheReference() {
         int out = 4;
         int in = 256;
