@@ -161,6 +161,12 @@ class CalibrateScalesLocalTest {
                                 .isTrue();
                     }
                     JsonNode m = l.path("linears").path(linear);
+                    StringBuilder line = new StringBuilder("layer " + layer + " " + linear + " relative / output error:");
+                    for (String method : METHODS) {
+                        line.append(String.format(" %s %.4f / %.4f", method, m.get(method).get("relative_error")
+                                .asDouble(), m.get(method).get("output_error").asDouble()));
+                    }
+                    System.out.println(line);
                     assertThat(m.get("gptq").get("output_error").asDouble())
                             .as("layer %d %s: GPTQ's output error is at most RTN's", layer, linear)
                             .isLessThanOrEqualTo(m.get("rtn").get("output_error").asDouble());
