@@ -1,0 +1,410 @@
+package dev.rotcal.jobs.calibrate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rotcal.artifact.ArtifactLayout;
+import dev.rotcal.artifact.ArtifactPublisher;
+import dev.rotcal.artifact.LocalStorage;
+import dev.rotcal.demo.DemoModel;
+import dev.rotcal.jobs.capture.ActivationChunk;
+import dev.rotcal.jobs.capture.CalibrationRows;
+import dev.rotcal.jobs.capture.CaptureActivationsStage;
+import dev.rotcal.jobs.capture.ModelSource;
+import dev.rotcal.jobs.capture.TokenBlock;
+import dev.rotcal.jobs.config.RotcalSettings;
+import dev.rotcal.jobs.config.ScalesSettings;
+import dev.rotcal.jobs.config.SettingsLoader;
+import dev.rotcal.jobs.io.HadoopStorage;
+import dev.rotcal.jobs.io.StorageCheckpointDirectory;
+import dev.rotcal.jobs.scales.RotatedInputsStage;
+import dev.rotcal.jobs.scales.ScalesStage;
+import dev.rotcal.jobs.tokens.CalibrationTokens;
+import dev.rotcal.linalg.DenseLinearAlgebra;
+import dev.rotcal.linalg.FastHadamardTransform;
+import dev.rotcal.linalg.RandomizedHadamard;
+import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.forward.CaptureSwitches;
+import dev.rotcal.model.forward.DecoderLayer;
+import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.forward.LayerCaptures;
+import dev.rotcal.model.forward.ModelForward;
+import dev.rotcal.model.forward.ModelWeights;
+import dev.rotcal.model.forward.RotaryEmbedding;
+import dev.rotcal.model.forward.TokenEmbedding;
+import dev.rotcal.model.safetensors.Checkpoint;
+import dev.rotcal.model.safetensors.SafetensorsFile;
+import dev.rotcal.model.safetensors.Tensor;
+import dev.rotcal.scales.ClipRatioSweep;
+import dev.rotcal.scales.InputStatistics;
+import dev.rotcal.scales.KvCacheScales;
+import dev.rotcal.scales.LayerStatistics;
+import dev.rotcal.scales.LinearInput;
+import dev.rotcal.quant.IntScheme;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scales statistics and the scales stage on local Spark over the demo model (4 windows × 64 tokens, all four
+ * weight methods): the capture stage's merged per-layer statistics against a single-machine computation on the
+ * driver (the same blocks run through {@link DecoderLayer}, every input's Σ XᵀX, per-channel max |x| and clip
+ * sweeps summed here), and the statistics and the published layer files with the windows in 1 block on 1 partition
+ * against 4 blocks on 4 partitions.
+ */
+class DistributedScalesTest {
+    private static final Logger LOG = LoggerFactory.getLogger(DistributedScalesTest.class);
+    private static final int SEQUENCES = 4;
+    private static final int SEQ_LEN = 64;
+    private static final int BLAS_THREADS = 1;
+    private static final StorageLevel LEVEL = StorageLevel.MEMORY_AND_DISK_SER();
+
+    @TempDir
+    static Path dir;
+    static JavaSparkContext sc;
+    static RotcalSettings settings;
+    static ModelConfig config;
+    static DecoderShape shape;
+    static ModelSource source;
+    static Path model;
+    static CalibrationTokens fourBlocks;
+    static CalibrationTokens oneBlock;
+    static CaptureActivationsStage.Result capturedFour;
+    static CaptureActivationsStage.Result capturedOne;
+
+    @BeforeAll
+    static void captureWithOneAndFourBlocks() throws Exception {
+        model = DemoRuns.writeDemoModel(dir);
+        settings = new SettingsLoader().load(List.of(), DemoRuns.overrides("scales", model.toUri().toString(),
+                dir.resolve("out").toUri().toString(), SEQUENCES, SEQ_LEN, 4, 2,
+                "rotcal.scales.weight-methods=[rtn, gptq, nvfp4, mxfp4]"));
+        HadoopStorage storage = HadoopStorage.of(Map.of());
+        byte[] configJson = Files.readAllBytes(model.resolve(DemoModel.CONFIG_JSON));
+        config = ModelConfig.parse("demo config.json", configJson);
+        shape = DecoderShape.of(config);
+        fourBlocks = CalibrationTokens.load(storage, settings.data(), "", config.vocabSize(), 4);
+        oneBlock = CalibrationTokens.load(storage, settings.data(), "", config.vocabSize(), 1);
+        assertThat(fourBlocks.blocks()).hasSize(4);
+        assertThat(oneBlock.blocks()).hasSize(1);
+        assertThat(oneBlock.windows().tokens()).as("the same windows either way")
+                .isEqualTo(fourBlocks.windows().tokens());
+
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("DistributedScalesTest")
+                .set("spark.ui.enabled", "false"));
+        source = new ModelSource(new StorageCheckpointDirectory(storage, settings.model().uri()), configJson);
+        ScalesSettings scales = settings.scales();
+        assertThat(scales.needsHessians()).as("gptq is on: the capture sums the Hessians").isTrue();
+        LayerStatistics.Options options = new LayerStatistics.Options(scales.activationBits(), scales.kvBits(), true,
+                scales.sampleRows());
+        capturedFour = CaptureActivationsStage.run(sc, source, config.numHiddenLayers(), fourBlocks.blocks(),
+                BLAS_THREADS, LEVEL, options);
+        capturedOne = CaptureActivationsStage.run(sc, source, config.numHiddenLayers(), oneBlock.blocks(),
+                BLAS_THREADS, LEVEL, options);
+    }
+
+    @AfterAll
+    static void stopSpark() {
+        if (sc != null) {
+            sc.close();
+        }
+    }
+
+    @Test
+    void mergedStatisticsEqualASingleMachineComputationOnTheSameBlocks() {
+        Reference reference = Reference.of(fourBlocks.blocks());
+        List<LayerStatistics> merged = capturedFour.statistics();
+        assertThat(merged).hasSize(config.numHiddenLayers());
+        for (int layer = 0; layer < merged.size(); layer++) {
+            LayerStatistics stats = merged.get(layer);
+            assertThat(stats.layer()).isEqualTo(layer);
+            for (LinearInput input : LinearInput.values()) {
+                String what = String.format("layer %d %s", layer, input.key());
+                InputStatistics s = stats.input(input);
+                float[] rows = reference.rows(layer, input);
+                int width = s.width();
+                assertThat(s.rows()).as("%s: every token", what).isEqualTo((long) SEQUENCES * SEQ_LEN);
+                double hessianDifference = relativeDifference(s.hessian().sumOfOuterProducts(),
+                        gram(rows, SEQUENCES * SEQ_LEN, width));
+                LOG.info("{}: Σ XᵀX vs single machine {}", what, hessianDifference);
+                assertThat(hessianDifference).as("%s: merged Σ XᵀX equals the single-machine sum to 1e-9", what)
+                        .isLessThan(1e-9);
+                assertThat(s.channelAbsMax()).as("%s: per-channel max |x| exactly", what)
+                        .isEqualTo(channelAbsMax(rows, width));
+                if (!input.rotatedByR1()) {
+                    double[] sweep = ClipRatioSweep.errors(rows, SEQUENCES * SEQ_LEN, width, s.scheme(),
+                            ClipRatioSweep.dfrotRatios());
+                    assertThat(relativeDifference(s.sweep().errors(), sweep)).as("%s: clip sweep", what)
+                            .isLessThan(1e-9);
+                }
+            }
+            IntScheme kv = KvCacheScales.scheme(settings.scales().kvBits(), shape.headDim());
+            int n = SEQUENCES * SEQ_LEN;
+            double[] keys = ClipRatioSweep.errors(reference.keys(layer), n, shape.kvWidth(), kv,
+                    ClipRatioSweep.dfrotRatios());
+            double[] values = ClipRatioSweep.errors(reference.values(layer), n, shape.kvWidth(), kv,
+                    ClipRatioSweep.dfrotRatios());
+            assertThat(relativeDifference(stats.kvSweeps().key().errors(), keys)).as("layer %d K sweep", layer)
+                    .isLessThan(1e-9);
+            assertThat(relativeDifference(stats.kvSweeps().value().errors(), values)).as("layer %d V sweep", layer)
+                    .isLessThan(1e-9);
+        }
+    }
+
+    @Test
+    void oneBlockOnOnePartitionAgreesWithFourOnFour() throws Exception {
+        double worstHessian = 0;
+        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+            LayerStatistics one = capturedOne.statistics().get(layer);
+            LayerStatistics four = capturedFour.statistics().get(layer);
+            for (LinearInput input : LinearInput.values()) {
+                String what = String.format("layer %d %s", layer, input.key());
+                double h = relativeDifference(one.input(input).hessian().sumOfOuterProducts(),
+                        four.input(input).hessian().sumOfOuterProducts());
+                worstHessian = Math.max(worstHessian, h);
+                assertThat(h).as("%s: Σ XᵀX over 1 block vs 4", what).isLessThan(1e-5);
+                assertThat(relativeDifference(toDouble(one.input(input).channelAbsMax()),
+                        toDouble(four.input(input).channelAbsMax()))).as("%s: max |x|", what).isLessThan(1e-5);
+            }
+            assertThat(relativeDifference(one.kvSweeps().key().errors(), four.kvSweeps().key().errors()))
+                    .as("layer %d K sweep", layer).isLessThan(1e-5);
+        }
+        LOG.info("1 vs 4 blocks: worst Σ XᵀX difference {}", worstHessian);
+
+        double[] r1 = RandomizedHadamard.matrix(shape.hidden(), 7);
+        Map<String, Tensor> filesOne = scaleFiles("one", capturedOne, 1, r1);
+        Map<String, Tensor> filesFour = scaleFiles("four", capturedFour, 4, r1);
+        assertThat(filesOne.keySet()).as("the same tensors in the layer files").isEqualTo(filesFour.keySet());
+        // Everything derived from the weights, the Hessians (GPTQ), the clip sweeps and the KV sweeps must be bit
+        // for bit the same. The one exception is an activation's NVFP4 input_scale = max |x| / (6·448): max |x| of
+        // o_proj_in / down_proj_in is a single float of the float32 forward, and a block of 4 windows and 4 blocks
+        // of 1 do not run the same GEMM shapes (measured: 4 of 438 tensors 1 ulp apart, ≤ 1.6e-7 relative).
+        int identical = 0;
+        int inputScales = 0;
+        for (Map.Entry<String, Tensor> e : filesFour.entrySet()) {
+            Tensor a = filesOne.get(e.getKey());
+            Tensor b = e.getValue();
+            assertThat(a.shape()).as(e.getKey()).isEqualTo(b.shape());
+            assertThat(a.dtype()).as(e.getKey()).isEqualTo(b.dtype());
+            if (Arrays.equals(bytesOf(a), bytesOf(b))) {
+                identical++;
+                continue;
+            }
+            LOG.info("{} differs between 1 and 4 blocks: {}", e.getKey(), describeDifference(a, b));
+            assertThat(e.getKey()).as("only an activation's max |x| may differ by rounding")
+                    .endsWith(".nvfp4.input_scale");
+            assertThat(relativeDifference(toDouble(a.floats()), toDouble(b.floats()))).as(e.getKey())
+                    .isLessThan(1e-6);
+            inputScales++;
+        }
+        LOG.info("1 vs 4 blocks: {} of {} layer-file tensors bit-identical, {} input scales within rounding",
+                identical, filesFour.size(), inputScales);
+        assertThat(identical + inputScales).isEqualTo(filesFour.size());
+        assertThat(filesFour).as("6 layers × (7 linears × 9 method tensors + 4 inputs × 2 + K, V)")
+                .hasSize(config.numHiddenLayers() * (7 * 9 + 4 * 2 + 2));
+    }
+
+    /**
+     * The layer files of the scales stage on these captures (the rows laid out over {@code partitions}), read back
+     * from the staging area: file/tensor → tensor.
+     */
+    private static Map<String, Tensor> scaleFiles(String runId, CaptureActivationsStage.Result captured,
+                                                  int partitions, double[] r1) throws Exception {
+        List<JavaRDD<ActivationChunk>> children = captured.rows().stream().map(rdd -> rdd.map(c -> c)).toList();
+        JavaRDD<ActivationChunk> rows = CalibrationRows.distribute(sc, children, SEQUENCES * SEQ_LEN, partitions,
+                LEVEL);
+        assertThat(rows.getNumPartitions()).isEqualTo(partitions);
+        Map<String, float[]> rotations = new LinkedHashMap<>();
+        rotations.put(ScalesStage.DFROT, toFloat(r1));
+        rotations.put(ScalesStage.RANDOM_HADAMARD, toFloat(RandomizedHadamard.matrix(shape.hidden(), 1)));
+        Map<RotatedInputsStage.Key, InputStatistics> rotated = RotatedInputsStage.run(sc, rows, rotations,
+                shape.hidden(), settings.scales().activationBits(), BLAS_THREADS);
+        rows.unpersist(false);
+        Map<String, Tensor> tensors = new TreeMap<>();
+        try (LocalStorage storage = new LocalStorage();
+             ArtifactPublisher publisher = ArtifactPublisher.begin(storage,
+                     new ArtifactLayout(dir.resolve("out").toUri().toString(), "demo", runId), false)) {
+            ScalesStage.run(sc, source, config, captured.statistics(), rotated, r1, settings.scales(), BLAS_THREADS,
+                    publisher);
+            for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+                Path file = Path.of(URI.create(publisher.stagingUri() + "/" + ArtifactLayout.layerFile(layer)));
+                try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                    for (String name : f.tensorNames()) {
+                        tensors.put(layer + "/" + name, f.read(name));
+                    }
+                }
+            }
+        }
+        return tensors;
+    }
+
+    /**
+     * The single-machine side: the same blocks through {@link DecoderLayer} on the driver (one BLAS thread, as the
+     * executors), each layer's inputs as the rotated model sees them (o_proj_in per head and K, V per KV head through
+     * the normalized head Hadamard, down_proj_in through R4), concatenated over blocks.
+     */
+    private record Reference(List<EnumMap<LinearInput, float[]>> inputs, List<float[]> keys, List<float[]> values) {
+        static Reference of(List<TokenBlock> blocks) {
+            DenseLinearAlgebra.setBlasThreads(BLAS_THREADS);
+            ModelWeights weights;
+            try (Checkpoint checkpoint = Checkpoint.open(model)) {
+                weights = ModelWeights.read(checkpoint, config);
+            }
+            DecoderLayer decoder = new DecoderLayer(shape, RotaryEmbedding.of(config));
+            int layers = config.numHiddenLayers();
+            List<List<LayerCaptures>> perLayer = new ArrayList<>();
+            for (int l = 0; l < layers; l++) {
+                perLayer.add(new ArrayList<>());
+            }
+            for (TokenBlock block : blocks) {
+                float[] hidden = TokenEmbedding.lookup(block.tokens(), weights.embedTokens(), weights.vocab(),
+                        shape.hidden());
+                int[] positions = ModelForward.positions(block.rows(), block.seqLen());
+                for (int l = 0; l < layers; l++) {
+                    perLayer.get(l).add(decoder.forward(hidden, positions, block.seqLen(), weights.layers().get(l),
+                            CaptureSwitches.ALL));
+                }
+            }
+            int n = SEQUENCES * SEQ_LEN;
+            FastHadamardTransform head = new FastHadamardTransform(shape.headDim());
+            List<EnumMap<LinearInput, float[]>> inputs = new ArrayList<>();
+            List<float[]> keys = new ArrayList<>();
+            List<float[]> values = new ArrayList<>();
+            for (List<LayerCaptures> captures : perLayer) {
+                EnumMap<LinearInput, float[]> in = new EnumMap<>(LinearInput.class);
+                in.put(LinearInput.ATTN_IN, concat(captures.stream().map(LayerCaptures::attentionInput).toList()));
+                in.put(LinearInput.MLP_IN, concat(captures.stream().map(LayerCaptures::mlpInput).toList()));
+                float[] o = concat(captures.stream().map(LayerCaptures::attentionOutput).toList());
+                head.applyNormalized(o, n * shape.nHeads());
+                in.put(LinearInput.O_PROJ_IN, o);
+                float[] down = concat(captures.stream().map(LayerCaptures::downProjInput).toList());
+                new FastHadamardTransform(shape.intermediate()).applyNormalized(down, n);
+                in.put(LinearInput.DOWN_PROJ_IN, down);
+                inputs.add(in);
+                float[] k = concat(captures.stream().map(LayerCaptures::keys).toList());
+                head.applyNormalized(k, n * shape.nKvHeads());
+                keys.add(k);
+                float[] v = concat(captures.stream().map(LayerCaptures::values).toList());
+                head.applyNormalized(v, n * shape.nKvHeads());
+                values.add(v);
+            }
+            return new Reference(inputs, keys, values);
+        }
+
+        float[] rows(int layer, LinearInput input) {
+            return inputs.get(layer).get(input);
+        }
+
+        float[] keys(int layer) {
+            return keys.get(layer);
+        }
+
+        float[] values(int layer) {
+            return values.get(layer);
+        }
+    }
+
+    private static float[] concat(List<float[]> parts) {
+        float[] out = new float[parts.stream().mapToInt(p -> p.length).sum()];
+        int off = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, off, p.length);
+            off += p.length;
+        }
+        return out;
+    }
+
+    /** Σ XᵀX of (n, width) rows in double: one dgemm over all rows (the stage sums one per block). */
+    private static double[] gram(float[] rows, int n, int width) {
+        double[] x = toDouble(rows);
+        double[] g = new double[width * width];
+        DenseLinearAlgebra.gemm(true, false, width, width, n, 1.0, x, x, 0.0, g);
+        return g;
+    }
+
+    private static float[] channelAbsMax(float[] rows, int width) {
+        float[] m = new float[width];
+        for (int i = 0; i < rows.length; i++) {
+            m[i % width] = Math.max(m[i % width], Math.abs(rows[i]));
+        }
+        return m;
+    }
+
+    /** max |a − b| / max |b|. */
+    private static double relativeDifference(double[] a, double[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double diff = 0;
+        double scale = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs(a[i] - b[i]));
+            scale = Math.max(scale, Math.abs(b[i]));
+        }
+        assertThat(scale).as("something to compare").isPositive();
+        return diff / scale;
+    }
+
+    private static byte[] bytesOf(Tensor t) {
+        Object v = t.values();
+        if (v instanceof byte[] b) {
+            return b;
+        }
+        java.nio.ByteBuffer buf;
+        if (v instanceof float[] f) {
+            buf = java.nio.ByteBuffer.allocate(4 * f.length);
+            buf.asFloatBuffer().put(f);
+        } else if (v instanceof int[] i) {
+            buf = java.nio.ByteBuffer.allocate(4 * i.length);
+            buf.asIntBuffer().put(i);
+        } else {
+            throw new IllegalArgumentException("unexpected tensor values " + v.getClass());
+        }
+        return buf.array();
+    }
+
+    private static String describeDifference(Tensor a, Tensor b) {
+        byte[] x = bytesOf(a);
+        byte[] y = bytesOf(b);
+        int differing = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (x[i] != y[i]) {
+                differing++;
+            }
+        }
+        String detail = "";
+        if (a.values() instanceof float[] f && b.values() instanceof float[] g) {
+            detail = ", max relative difference " + relativeDifference(toDouble(f), toDouble(g));
+        }
+        return differing + " of " + x.length + " bytes" + detail;
+    }
+
+    private static float[] toFloat(double[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (float) x[i];
+        }
+        return out;
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i];
+        }
+        return out;
+    }
+}
