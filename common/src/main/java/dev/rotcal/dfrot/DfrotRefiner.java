@@ -2,6 +2,8 @@ package dev.rotcal.dfrot;
 
 import static dev.rotcal.Checks.checkArgument;
 
+import dev.rotcal.Eta;
+
 import dev.rotcal.linalg.Orthogonality;
 import dev.rotcal.linalg.ProcrustesSolver;
 import dev.rotcal.linalg.RandomOrthogonal;
@@ -194,7 +196,9 @@ public final class DfrotRefiner {
 
         double[] r = start.rotation(); // (d, d) row-major
         List<Iteration> history = new ArrayList<>(start.history());
-        for (int k = history.size() + 1; k <= settings.iterations(); k++) {
+        int first = history.size() + 1;
+        long loopStart = System.nanoTime();
+        for (int k = first; k <= settings.iterations(); k++) {
             long begin = System.nanoTime();
             // B = Q(A_w·R) and C = A_wᵀ·B, with the loss at R
             ProcrustesAccumulator accumulator = rows.accumulate(r);
@@ -203,7 +207,8 @@ public final class DfrotRefiner {
             Iteration step = new Iteration(k, accumulator.loss(), maxAbsDifference(next, r),
                     Orthogonality.maxDeviation(next, d), (System.nanoTime() - begin) / 1e9);
             history.add(step);
-            logStep(step);
+            double perStep = (System.nanoTime() - loopStart) / 1e9 / (k - first + 1);
+            logStep(step, perStep * (settings.iterations() - k));
             r = next;
             listener.afterStep(step, r);
         }
@@ -213,14 +218,15 @@ public final class DfrotRefiner {
         return result;
     }
 
-    private void logStep(Iteration step) {
+    /** One line per iteration, with the time left at this run's mean pace ({@code etaSeconds}). */
+    private void logStep(Iteration step, double etaSeconds) {
         ProcrustesLoss loss = step.loss();
         LOG.info("iteration {}/{}: loss {} (common {}, massive alpha²·{}), mean error common {} massive {}, "
-                        + "weighted rows {}, max|dR| {}, max|RᵀR - I| {}, {} s",
+                        + "weighted rows {}, max|dR| {}, max|RᵀR - I| {}, {} s, ETA {}",
                 step.iteration(), settings.iterations(), fmt(loss.weightedTotal()), fmt(loss.weightedCommon()),
                 fmt(loss.squaredMassive()), fmt(loss.errors().commonMean()), fmt(loss.errors().massiveMean()),
                 loss.errors().massiveRows(), fmt(step.maxDelta()), fmt(step.orthogonalityDeviation()),
-                String.format("%.3f", step.seconds()));
+                String.format("%.3f", step.seconds()), Eta.format(etaSeconds));
     }
 
     private void logSummary(Result result) {

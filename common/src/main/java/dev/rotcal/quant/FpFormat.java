@@ -11,7 +11,7 @@ import static dev.rotcal.Checks.checkArgument;
  * @param exponentBits E ≥ 1
  * @param mantissaBits M ≥ 0
  */
-public record FpFormat(int exponentBits, int mantissaBits) {
+public record FpFormat(int exponentBits, int mantissaBits) implements java.io.Serializable {
     /** 4-bit candidates of LLM-FP4. */
     public static final FpFormat E3M0 = new FpFormat(3, 0);
     public static final FpFormat E2M1 = new FpFormat(2, 1);

@@ -1,8 +1,8 @@
 package dev.rotcal.scales;
 
 import static dev.rotcal.Checks.checkArgument;
+import static dev.rotcal.Checks.checkState;
 
-import dev.rotcal.quant.IntScheme;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -18,10 +18,9 @@ public final class InputStatistics implements Serializable {
 
     private final int width;
     private final int bits;
-    private final boolean sweep;
     private long rows;
-    private final double[] sweepErrors;      // (ClipRatioSweep.POINTS) Σ ‖x − Q_r(x)‖² per ratio
-    private final float[] channelAbsMax;     // (width) max |x_c|
+    private final ClipSweepAccumulator sweep;   // null when not measured
+    private final ChannelRangeAccumulator ranges;
     private final HessianAccumulator hessian; // null when not asked for
     private final int sampleCapacity;
     private float[] sample;                  // (sampleRows, width) row-major, or null
@@ -40,16 +39,10 @@ public final class InputStatistics implements Serializable {
                 "Cannot collect input statistics of width %d at %d bits keeping %d rows", width, bits, sampleCapacity);
         this.width = width;
         this.bits = bits;
-        this.sweep = sweep;
-        this.sweepErrors = new double[ClipRatioSweep.POINTS];
-        this.channelAbsMax = new float[width];
+        this.sweep = sweep ? new ClipSweepAccumulator(width, bits) : null;
+        this.ranges = new ChannelRangeAccumulator(width);
         this.hessian = hessian ? new HessianAccumulator(width) : null;
         this.sampleCapacity = sampleCapacity;
-    }
-
-    /** The per-token asymmetric scheme of the sweep (clip ratio replaced by each point). */
-    public IntScheme scheme() {
-        return IntScheme.perRow(bits, false, 1f);
     }
 
     /**
@@ -61,18 +54,10 @@ public final class InputStatistics implements Serializable {
     public InputStatistics add(float[] x, int n, long order) {
         checkArgument(x.length >= (long) n * width, "Cannot add %d rows of width %d: the array holds %d floats", n,
                 width, x.length);
-        if (sweep) {
-            double[] errors = ClipRatioSweep.errors(x, n, width, scheme(), ClipRatioSweep.dfrotRatios());
-            for (int k = 0; k < errors.length; k++) {
-                sweepErrors[k] += errors[k];
-            }
+        if (sweep != null) {
+            sweep.add(x, n);
         }
-        for (int i = 0; i < n; i++) {
-            int off = i * width;
-            for (int c = 0; c < width; c++) {
-                channelAbsMax[c] = Math.max(channelAbsMax[c], Math.abs(x[off + c]));
-            }
-        }
+        ranges.add(x, n);
         if (hessian != null) {
             hessian.add(x, n);
         }
@@ -87,17 +72,15 @@ public final class InputStatistics implements Serializable {
 
     /** Adds another partition's statistics (same width and options) into this one. */
     public InputStatistics merge(InputStatistics other) {
-        checkArgument(other.width == width && other.bits == bits && other.sweep == sweep
+        checkArgument(other.width == width && other.bits == bits && (other.sweep == null) == (sweep == null)
                         && (other.hessian == null) == (hessian == null)
                         && other.sampleCapacity == sampleCapacity,
                 "Cannot merge input statistics of width %d / %d bits into width %d / %d bits", other.width,
                 other.bits, width, bits);
-        for (int k = 0; k < sweepErrors.length; k++) {
-            sweepErrors[k] += other.sweepErrors[k];
+        if (sweep != null) {
+            sweep.merge(other.sweep);
         }
-        for (int c = 0; c < width; c++) {
-            channelAbsMax[c] = Math.max(channelAbsMax[c], other.channelAbsMax[c]);
-        }
+        ranges.merge(other.ranges);
         if (hessian != null) {
             hessian.merge(other.hessian);
         }
@@ -120,22 +103,23 @@ public final class InputStatistics implements Serializable {
 
     /** The clip sweep: Σ squared error at each of DFRot's 21 ratios; the best ratio minimizes it. */
     public ClipSweep sweep() {
-        checkArgument(sweep, "[BUG] the clip sweep of these statistics was not measured");
-        return new ClipSweep(ClipRatioSweep.dfrotRatios(), sweepErrors.clone());
+        checkState(sweep != null, "[BUG] the clip sweep of these statistics was not measured");
+        return sweep.result();
+    }
+
+    /** Per-channel and whole-input max |x|. */
+    public ChannelRangeAccumulator ranges() {
+        return ranges;
     }
 
     /** (width) per-channel max |x|. */
     public float[] channelAbsMax() {
-        return channelAbsMax.clone();
+        return ranges.channelAbsMax();
     }
 
     /** max |x| over the whole input. */
     public float absMax() {
-        float m = 0;
-        for (float v : channelAbsMax) {
-            m = Math.max(m, v);
-        }
-        return m;
+        return ranges.tensorAbsMax();
     }
 
     /** The GPTQ Hessian sums, or null when not collected. */

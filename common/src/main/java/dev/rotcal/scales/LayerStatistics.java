@@ -5,7 +5,6 @@ import static dev.rotcal.Checks.checkArgument;
 import dev.rotcal.linalg.FastHadamardTransform;
 import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.forward.LayerCaptures;
-import dev.rotcal.quant.IntScheme;
 import java.io.Serializable;
 import java.util.EnumMap;
 import java.util.Map;
@@ -40,14 +39,14 @@ public final class LayerStatistics implements Serializable {
     private final DecoderShape shape;
     private final Options options;
     private final EnumMap<LinearInput, InputStatistics> inputs = new EnumMap<>(LinearInput.class);
-    private final double[] keyErrors = new double[ClipRatioSweep.POINTS];   // Σ ‖k − Q_r(k)‖² per ratio
-    private final double[] valueErrors = new double[ClipRatioSweep.POINTS]; // Σ ‖v − Q_r(v)‖² per ratio
-    private long kvRows;
+    private final KvSweepAccumulator kv;
+    private long nonFiniteBlocks; // blocks left out because a capture held NaN / Inf (the scan stops such a run)
 
     public LayerStatistics(int layer, DecoderShape shape, Options options) {
         this.layer = layer;
         this.shape = shape;
         this.options = options;
+        this.kv = new KvSweepAccumulator(shape.nKvHeads(), shape.headDim(), options.kvBits());
         for (LinearInput input : LinearInput.values()) {
             boolean later = input.rotatedByR1(); // swept after refine, on x · R1
             inputs.put(input, new InputStatistics(width(input, shape), options.activationBits(), !later,
@@ -75,6 +74,11 @@ public final class LayerStatistics implements Serializable {
         checkArgument(c.attentionInput() != null && c.mlpInput() != null && c.attentionOutput() != null
                         && c.downProjInput() != null && c.keys() != null && c.values() != null,
                 "[BUG] layer statistics need every capture switch on");
+        if (!finite(c.attentionInput()) || !finite(c.mlpInput()) || !finite(c.attentionOutput())
+                || !finite(c.downProjInput()) || !finite(c.keys()) || !finite(c.values())) {
+            nonFiniteBlocks++;
+            return this;
+        }
         int hd = shape.headDim();
         FastHadamardTransform headHadamard = new FastHadamardTransform(hd);
         inputs.get(LinearInput.ATTN_IN).add(c.attentionInput(), rows, order);
@@ -92,11 +96,7 @@ public final class LayerStatistics implements Serializable {
         headHadamard.applyNormalized(k, rows * shape.nKvHeads());
         float[] v = c.values().clone();                            // (rows, nKv·hd) · R2 per head
         headHadamard.applyNormalized(v, rows * shape.nKvHeads());
-        IntScheme kv = KvCacheScales.scheme(options.kvBits(), hd);
-        float[] ratios = ClipRatioSweep.dfrotRatios();
-        add(keyErrors, ClipRatioSweep.errors(k, rows, shape.kvWidth(), kv, ratios));
-        add(valueErrors, ClipRatioSweep.errors(v, rows, shape.kvWidth(), kv, ratios));
-        kvRows += rows;
+        kv.add(k, v, rows);
         return this;
     }
 
@@ -107,16 +107,23 @@ public final class LayerStatistics implements Serializable {
         for (Map.Entry<LinearInput, InputStatistics> e : inputs.entrySet()) {
             e.getValue().merge(other.inputs.get(e.getKey()));
         }
-        add(keyErrors, other.keyErrors);
-        add(valueErrors, other.valueErrors);
-        kvRows += other.kvRows;
+        kv.merge(other.kv);
+        nonFiniteBlocks += other.nonFiniteBlocks;
         return this;
     }
 
-    private static void add(double[] into, double[] from) {
-        for (int i = 0; i < into.length; i++) {
-            into[i] += from[i];
+    private static boolean finite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
         }
+        return true;
+    }
+
+    /** Blocks whose captures held NaN or ±Inf and were left out; a run with any must not publish scales. */
+    public long nonFiniteBlocks() {
+        return nonFiniteBlocks;
     }
 
     public int layer() {
@@ -138,11 +145,10 @@ public final class LayerStatistics implements Serializable {
 
     /** K and V clip sweeps (K after RoPE and R3, V with R2). */
     public KvClipResult kvSweeps() {
-        float[] ratios = ClipRatioSweep.dfrotRatios();
-        return new KvClipResult(new ClipSweep(ratios, keyErrors.clone()), new ClipSweep(ratios, valueErrors.clone()));
+        return kv.result();
     }
 
     public long kvRows() {
-        return kvRows;
+        return kv.rows();
     }
 }

@@ -4,14 +4,13 @@ import static dev.rotcal.Checks.checkArgument;
 
 import dev.rotcal.model.safetensors.SafetensorsDtype;
 import dev.rotcal.model.safetensors.Tensor;
+import dev.rotcal.quant.FpFormat;
 import dev.rotcal.quant.IntQuantizer;
 import dev.rotcal.quant.IntScales;
 import dev.rotcal.quant.IntScheme;
 import dev.rotcal.quant.MxFp4Quantizer;
-import dev.rotcal.quant.MxFp4Tensor;
 import dev.rotcal.quant.MxScaleRule;
 import dev.rotcal.quant.NvFp4Quantizer;
-import dev.rotcal.quant.NvFp4Tensor;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,9 +32,23 @@ public final class LinearScalesSolver {
      * @param mxfp4      MXFP4 (OCP rule)
      * @param bits       bits of rtn and gptq
      * @param groupSize  0 = per output channel, else per group of this many input columns
+     * @param llmFp4     LLM-FP4's format and exponent-bias search and HQ-DiT's per-linear format choice (needs the
+     *                   input's sample rows)
+     * @param fpFormats  the FP formats both search
+     * @param fpSteps    maxval candidates of the bias search
+     * @param staticScales MergeQuant's static per-channel activation steps of the group's input (needs samples)
+     * @param activationBits bits of the static activation steps
      */
     public record Options(boolean rtn, boolean clipSearch, boolean gptq, boolean nvfp4, boolean mxfp4, int bits,
-                          int groupSize) implements Serializable {
+                          int groupSize, boolean llmFp4, List<FpFormat> fpFormats, int fpSteps, boolean staticScales,
+                          int activationBits) implements Serializable {
+        /** RTN / GPTQ / NVFP4 / MXFP4 only. */
+        public Options(boolean rtn, boolean clipSearch, boolean gptq, boolean nvfp4, boolean mxfp4, int bits,
+                       int groupSize) {
+            this(rtn, clipSearch, gptq, nvfp4, mxfp4, bits, groupSize, false, LlmFp4Search.FORMATS,
+                    LlmFp4Search.DEFAULT_STEPS, false, 4);
+        }
+
         /** The symmetric weight scheme of rtn and gptq. */
         public IntScheme intScheme() {
             return groupSize == 0 ? IntScheme.perRow(bits, true, 1f) : IntScheme.perGroup(bits, true, groupSize, 1f);
@@ -53,7 +66,8 @@ public final class LinearScalesSolver {
     public static List<LinearScales> solve(LinearGroup group, int layer, Map<String, float[]> weights,
                                            Map<String, Integer> outs, RotatedInput input, Options options) {
         int in = input.width();
-        float nvGlobal = options.nvfp4() ? NvFp4Quantizer.globalScale(groupAmax(group, weights)) : 0f;
+        float nvGlobal = options.nvfp4()
+                ? Fp4WeightScales.sharedGlobalScale(group.linears().stream().map(weights::get).toList()) : 0f;
         List<LinearScales> results = new ArrayList<>();
         for (String linear : group.linears()) {
             float[] w = weights.get(linear);
@@ -70,30 +84,67 @@ public final class LinearScalesSolver {
                 gptq(prefix, w, out, in, input, options, tensors, metrics);
             }
             if (options.nvfp4()) {
-                NvFp4Tensor t = NvFp4Quantizer.quantize(w, out, in, nvGlobal);
-                float[] q = new float[w.length];
-                NvFp4Quantizer.dequantize(t, q);
+                NvFp4Weights t = Fp4WeightScales.nvfp4(w, out, in, nvGlobal);
                 tensors.add(Tensor.ofBytes(prefix + ".nvfp4.weight_packed", SafetensorsDtype.U8,
                         List.of((long) out, (long) in / 2), t.packedCodes()));
                 tensors.add(Tensor.ofBytes(prefix + ".nvfp4.weight_scale", SafetensorsDtype.U8,
-                        List.of((long) out, (long) in / NvFp4Quantizer.BLOCK_SIZE), t.blockScaleCodes()));
+                        List.of((long) out, (long) in / NvFp4Quantizer.BLOCK_SIZE), t.blockScales()));
                 tensors.add(Tensor.ofFloats(prefix + ".nvfp4.weight_scale_2", SafetensorsDtype.F32, List.of(),
-                        new float[] {t.modelOptGlobalScale()}));
-                metrics.put("nvfp4", errors(w, q, out, in, input));
+                        new float[] {t.globalScale()}));
+                metrics.put("nvfp4", errors(w, t.dequantized(), out, in, input));
             }
             if (options.mxfp4()) {
-                MxFp4Tensor t = MxFp4Quantizer.quantize(w, out, in, MxScaleRule.OCP_FLOOR);
-                float[] q = new float[w.length];
-                MxFp4Quantizer.dequantize(t, q);
+                MxFp4Weights t = Fp4WeightScales.mxfp4(w, out, in, MxScaleRule.OCP_FLOOR);
                 tensors.add(Tensor.ofBytes(prefix + ".mxfp4.weight_packed", SafetensorsDtype.U8,
                         List.of((long) out, (long) in / 2), t.packedCodes()));
                 tensors.add(Tensor.ofBytes(prefix + ".mxfp4.weight_scale", SafetensorsDtype.U8,
-                        List.of((long) out, (long) in / MxFp4Quantizer.BLOCK_SIZE), t.scaleCodes()));
-                metrics.put("mxfp4", errors(w, q, out, in, input));
+                        List.of((long) out, (long) in / MxFp4Quantizer.BLOCK_SIZE), t.blockScales()));
+                metrics.put("mxfp4", errors(w, t.dequantized(), out, in, input));
+            }
+            if (options.llmFp4() && input.sampleRows() > 0) {
+                llmFp4(prefix, w, out, in, input, options, tensors, metrics);
             }
             results.add(new LinearScales(linear, tensors, metrics));
         }
+        if (options.staticScales() && input.sampleRows() > 0) {
+            results.add(staticScales(group, layer, weights, outs, input, options));
+        }
         return results;
+    }
+
+    /**
+     * MergeQuant's static per-channel steps of the group's input, the clip ratio chosen by the group's output error
+     * on the sample (the group's linears stacked as one weight). Published under the input's name
+     * ("model.layers.{i}.attn_in.static_step"), with the chosen ratio; the README says where each input's steps
+     * fold (the gain before attn_in / mlp_in, v_proj's rows before o_proj_in; down_proj_in's follow R4's online
+     * Hadamard and stay an explicit scale).
+     */
+    private static LinearScales staticScales(LinearGroup group, int layer, Map<String, float[]> weights,
+                                             Map<String, Integer> outs, RotatedInput input, Options options) {
+        int in = input.width();
+        int out = 0;
+        for (String linear : group.linears()) {
+            out += outs.get(linear);
+        }
+        float[] stacked = new float[out * in]; // (Σ out, in) the group's weights one under the other
+        int offset = 0;
+        for (String linear : group.linears()) {
+            float[] w = weights.get(linear);
+            System.arraycopy(w, 0, stacked, offset, w.length);
+            offset += w.length;
+        }
+        ClipSweep sweep = StaticActivationScales.searchClipRatio(input.sample(), input.sampleRows(),
+                input.channelAbsMax(), stacked, out, options.activationBits());
+        float[] steps = StaticActivationScales.steps(input.channelAbsMax(), options.activationBits(), sweep.bestRatio());
+        String prefix = "model.layers." + layer + "." + group.input().key();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("clip_ratio", sweep.bestRatio());
+        m.put("output_error", sweep.bestError());
+        m.put("output_error_clip_1", sweep.errorAtLargestRatio());
+        return new LinearScales(group.input().key(), List.of(
+                Tensor.ofFloats(prefix + ".static_step", SafetensorsDtype.F32, List.of((long) in), steps),
+                Tensor.ofFloats(prefix + ".static_clip_ratio", SafetensorsDtype.F32, List.of(),
+                        new float[] {sweep.bestRatio()})), Map.of("static", m));
     }
 
     /** The RTN fake-quantized weights (clip search as in {@code options}), (out, in) row-major. */
@@ -126,11 +177,76 @@ public final class LinearScalesSolver {
         metrics.put("rtn", errors(w, q, out, in, input));
     }
 
+    /**
+     * LLM-FP4's search (tensors: weight_bias (out), input_bias (), input_shift (in) = ρ, format (2) = [E, M]) and
+     * HQ-DiT's choice among INT4 and the FP formats, both by the layer-output error on the input's sample rows.
+     */
+    private static void llmFp4(String prefix, float[] w, int out, int in, RotatedInput input, Options options,
+                               List<Tensor> tensors, Map<String, Map<String, Object>> metrics) {
+        int n = input.sampleRows();
+        LlmFp4Result r = LlmFp4Search.search(w, out, in, input.sample(), n, options.fpSteps(),
+                LlmFp4Search.DEFAULT_ROUNDS, options.fpFormats());
+        float[] weightBias = new float[out];
+        for (int i = 0; i < out; i++) {
+            weightBias[i] = (float) r.weightBiases()[i];
+        }
+        tensors.add(Tensor.ofFloats(prefix + ".llm_fp4.weight_bias", SafetensorsDtype.F32, List.of((long) out),
+                weightBias));
+        tensors.add(Tensor.ofFloats(prefix + ".llm_fp4.input_bias", SafetensorsDtype.F32, List.of(),
+                new float[] {(float) r.activationBias()}));
+        tensors.add(Tensor.ofInts(prefix + ".llm_fp4.input_shift", List.of((long) in), r.channelShifts()));
+        tensors.add(Tensor.ofInts(prefix + ".llm_fp4.format", List.of(2L),
+                new int[] {r.format().exponentBits(), r.format().mantissaBits()}));
+        double reference = outputEnergy(input.sample(), n, w, out, in);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", r.format().toString());
+        m.put("output_error", Math.sqrt(r.outputError() / reference));
+        Map<String, Object> byFormat = new LinkedHashMap<>();
+        for (int f = 0; f < r.formatsTried().size(); f++) {
+            byFormat.put(r.formatsTried().get(f).toString(), Math.sqrt(r.outputErrors()[f] / reference));
+        }
+        m.put("output_error_by_format", byFormat);
+        metrics.put("llm_fp4", m);
+
+        List<HybridFormat> candidates = new ArrayList<>(List.of(HybridFormat.INT4));
+        for (HybridFormat h : HybridFormat.values()) {
+            if (h.isFloatingPoint() && options.fpFormats().contains(h.fpFormat())) {
+                candidates.add(h);
+            }
+        }
+        HqDitResult choice = HqDitChoice.choose(w, out, in, input.sample(), n, candidates);
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("winner", choice.winner().name());
+        Map<String, Object> errors = new LinkedHashMap<>();
+        for (HybridFormat h : choice.candidates()) {
+            errors.put(h.name(), Math.sqrt(choice.error(h) / reference));
+        }
+        c.put("output_error_by_format", errors);
+        c.put("runner_up", choice.runnerUp().name());
+        c.put("relative_margin", choice.relativeMargin());
+        metrics.put("hq_dit", c);
+    }
+
+    /** ‖X·Wᵀ‖²_F in double. */
+    private static double outputEnergy(float[] x, int n, float[] w, int out, int in) {
+        double sum = 0;
+        for (int r = 0; r < n; r++) {
+            for (int o = 0; o < out; o++) {
+                double dot = 0;
+                for (int k = 0; k < in; k++) {
+                    dot += (double) x[r * in + k] * w[o * in + k];
+                }
+                sum += dot * dot;
+            }
+        }
+        return Math.max(sum, Double.MIN_NORMAL);
+    }
+
     private static void gptq(String prefix, float[] w, int out, int in, RotatedInput input, Options options,
                              List<Tensor> tensors, Map<String, Map<String, Object>> metrics) {
         checkArgument(input.hessian() != null, "[BUG] GPTQ of %s without the input's Hessian", prefix);
         GptqResult r = GptqQuantizer.quantize(w, out, in, input.hessian(), options.intScheme());
-        if (options.bits() == 4 && in % 8 == 0) {
+        if (packsInt32(options.bits(), in)) {
             tensors.add(Tensor.ofInts(prefix + ".gptq.weight_packed", List.of((long) out, (long) in / 8),
                     Int4Packing.packInt32(r.codes(), out, in)));
         } else {
@@ -142,6 +258,11 @@ public final class LinearScalesSolver {
         Map<String, Object> m = errors(w, r.dequantized(), out, in, input);
         m.put("dead_columns", r.deadColumns());
         metrics.put("gptq", m);
+    }
+
+    /** Whether GPTQ codes are published packed (compressed-tensors int32) rather than one I8 per code. */
+    public static boolean packsInt32(int bits, int in) {
+        return bits == 4 && in % 8 == 0;
     }
 
     private static List<Long> scaleShape(int out, int in, Options options) {
@@ -158,13 +279,4 @@ public final class LinearScalesSolver {
         return m;
     }
 
-    private static float groupAmax(LinearGroup group, Map<String, float[]> weights) {
-        float amax = 0;
-        for (String linear : group.linears()) {
-            for (float v : weights.get(linear)) {
-                amax = Math.max(amax, Math.abs(v));
-            }
-        }
-        return amax;
-    }
 }

@@ -123,7 +123,13 @@ public final class StaticActivationScales {
      */
     public static ClipSweep searchClipRatio(float[] x, int n, ChannelRangeAccumulator ranges, float[] weights,
                                             int out, int bits) {
-        int in = ranges.width();
+        return searchClipRatio(x, n, ranges.channelAbsMax(), weights, out, bits);
+    }
+
+    /** As {@link #searchClipRatio(float[], int, ChannelRangeAccumulator, float[], int, int)}, from (in) max |x|. */
+    public static ClipSweep searchClipRatio(float[] x, int n, float[] channelAbsMax, float[] weights, int out,
+                                            int bits) {
+        int in = channelAbsMax.length;
         checkArgument(n > 0 && x.length == Math.multiplyExact((long) n, in),
                 "Cannot search a static clip ratio with %d rows of width %d: the array holds %d floats", n, in,
                 x.length);
@@ -134,7 +140,7 @@ public final class StaticActivationScales {
         double[] errors = new double[ratios.length]; // (ratios)
         float[] xq = new float[n * in]; // (n, in)
         for (int k = 0; k < ratios.length; k++) {
-            fakeQuant(x, xq, n, in, steps(ranges, bits, ratios[k]), bits);
+            fakeQuant(x, xq, n, in, steps(channelAbsMax, bits, ratios[k]), bits);
             errors[k] = LayerOutput.error(xq, n, in, weights, out, target);
         }
         return new ClipSweep(ratios, errors);

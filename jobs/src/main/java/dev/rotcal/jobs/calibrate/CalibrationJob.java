@@ -7,6 +7,7 @@ import dev.rotcal.artifact.MassiveTokenReport;
 import dev.rotcal.artifact.RotationFile;
 import dev.rotcal.artifact.Sha256;
 import dev.rotcal.artifact.Storage;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotcal.jobs.RotcalVersion;
 import dev.rotcal.jobs.capture.ActivationChunk;
 import dev.rotcal.jobs.capture.CalibrationRows;
@@ -14,6 +15,9 @@ import dev.rotcal.jobs.config.PreflightResult;
 import dev.rotcal.jobs.config.RotcalSettings;
 import dev.rotcal.jobs.refine.RefineCheckpoint;
 import dev.rotcal.jobs.refine.RefineStage;
+import dev.rotcal.jobs.evaluate.EvaluateStage;
+import dev.rotcal.jobs.report.ReportInput;
+import dev.rotcal.jobs.report.RunReport;
 import dev.rotcal.jobs.scales.RotatedInputsStage;
 import dev.rotcal.jobs.scales.ScalesStage;
 import dev.rotcal.jobs.scan.ScanStage;
@@ -99,10 +103,13 @@ public final class CalibrationJob {
                     settings.output().overwrite())) {
                 Optional<ScalesStage.Outcome> scales = scales(sc, input, rows, refine, publisher, seconds, blas);
                 rows.unpersist(false);
+                Optional<Map<String, Object>> evaluation = evaluate(sc, input, refine, scales, publisher, seconds,
+                        partitions, blas, level);
 
                 t = System.nanoTime();
                 seconds.put("publish", 0.0);
-                Manifest manifest = publish(publisher, input, scan.report(), refine, scales, seconds);
+                Manifest manifest = publish(publisher, input, scan.report(), refine, scales, evaluation,
+                        seconds);
                 seconds.put("publish", elapsed(t));
                 checkpoint.delete();
                 return new RunSummary(preflight.layout().runUri(), scan.report(), refine, manifest,
@@ -140,6 +147,28 @@ public final class CalibrationJob {
         return Optional.of(outcome);
     }
 
+    /** Stage "evaluate" on the held-out tokens; empty when it is off, has no data, or the scales stage did not run. */
+    private Optional<Map<String, Object>> evaluate(JavaSparkContext sc, CalibrationInput input,
+                                                   RefineStage.Outcome refine, Optional<ScalesStage.Outcome> scales,
+                                                   ArtifactPublisher publisher, Map<String, Double> seconds,
+                                                   int partitions, int blas, StorageLevel level) throws IOException {
+        if (!settings.evaluate().runs() || scales.isEmpty()) {
+            if (settings.evaluate().enabled() && scales.isEmpty()) {
+                LOG.info("evaluate: skipped, it needs the scales stage's clip ratios (rotcal.scales.enabled and"
+                        + " rotcal.model.uri)");
+            } else if (settings.evaluate().enabled()) {
+                LOG.info("evaluate: skipped, no held-out tokens (set rotcal.evaluate.data-uri)");
+            }
+            return Optional.empty();
+        }
+        long t = System.nanoTime();
+        Map<String, Object> metrics = EvaluateStage.run(sc, storage, input.model().get(),
+                preflight.modelConfig().orElseThrow(), settings, refine.dfrot().rotation(), scales.get().layers(),
+                publisher.stagingUri(), partitions, blas, level);
+        seconds.put("evaluate", elapsed(t));
+        return Optional.of(metrics);
+    }
+
     private static float[] toFloat(double[] values) {
         float[] out = new float[values.length];
         for (int i = 0; i < values.length; i++) {
@@ -163,7 +192,8 @@ public final class CalibrationJob {
 
     private Manifest publish(ArtifactPublisher publisher, CalibrationInput input, MassiveTokenReport massive,
                              RefineStage.Outcome refine, Optional<ScalesStage.Outcome> scales,
-                             Map<String, Double> seconds) throws IOException {
+                             Optional<Map<String, Object>> evaluation, Map<String, Double> seconds)
+            throws IOException {
         ArtifactLayout layout = preflight.layout();
         int d = input.hiddenSize();
         {
@@ -187,9 +217,11 @@ public final class CalibrationJob {
             publisher.write(ArtifactLayout.ROTATION, out -> RotationFile.write(out, refine.dfrot().rotation(), d,
                     r2, input.headDim(), rotationMeta));
             publisher.write(ArtifactLayout.MASSIVE_TOKENS, massive.toJson());
-            publisher.write(ArtifactLayout.METRICS, RunMetrics.JSON.writeValueAsBytes(
-                    RunMetrics.metrics(refine, massive, scales.map(ScalesStage.Outcome::metrics), seconds,
-                            settings.refine().alpha())));
+            ObjectNode metrics = RunMetrics.metrics(refine, massive, scales.map(ScalesStage.Outcome::metrics),
+                    evaluation, seconds, settings.refine().alpha());
+            publisher.write(ArtifactLayout.METRICS, RunMetrics.JSON.writeValueAsBytes(metrics));
+            publisher.write(ArtifactLayout.REPORT, RunReport.html(new ReportInput(layout.runId(), layout.modelName(),
+                    metrics, RunMetrics.JSON.readTree(massive.toJson()), settings.toRedactedTree(), seconds)));
             Manifest draft = Manifest.draft(RotcalVersion.get(), layout.runId(),
                     new Manifest.Model(layout.modelName(), ArtifactLayout.withoutUserInfo(input.uri()),
                             input.modelFingerprint()),

@@ -24,7 +24,8 @@ final class RunMetrics {
     }
 
     static ObjectNode metrics(RefineStage.Outcome refine, MassiveTokenReport massive,
-                              Optional<Map<String, Object>> scales, Map<String, Double> seconds, double alpha) {
+                              Optional<Map<String, Object>> scales, Optional<Map<String, Object>> evaluation,
+                              Map<String, Double> seconds, double alpha) {
         ObjectNode root = JSON.createObjectNode();
         root.put("schema_version", 1);
         root.set("summary", summary(refine, massive));
@@ -32,6 +33,7 @@ final class RunMetrics {
         root.set("refine", curve(refine.dfrot(), alpha));
         refine.plainProcrustes().ifPresent(p -> root.set("refine_plain_procrustes", curve(p, 1.0)));
         scales.ifPresent(s -> root.set("scales", JSON.valueToTree(s)));
+        evaluation.ifPresent(e -> root.set("evaluation", JSON.valueToTree(e)));
         ObjectNode timings = root.putObject("stage_seconds");
         seconds.forEach(timings::put);
         return root;

@@ -1,5 +1,6 @@
 package dev.rotcal.jobs.calibrate;
 
+import dev.rotcal.artifact.ArtifactLayout;
 import dev.rotcal.artifact.Manifest;
 import dev.rotcal.artifact.MassiveTokenReport;
 import dev.rotcal.dfrot.ClassErrorSums;
@@ -17,6 +18,9 @@ public record RunSummary(String runUri, MassiveTokenReport massive, RefineStage.
         StringBuilder s = new StringBuilder();
         s.append(String.format("rotcal: published %s (%d files, manifest.json, _SUCCESS) in %.0f s%n", runUri,
                 manifest.files().size(), seconds));
+        if (manifest.files().stream().anyMatch(f -> f.path().equals(ArtifactLayout.REPORT))) {
+            s.append(String.format("report: %s/%s%n", runUri, ArtifactLayout.REPORT));
+        }
         s.append(String.format("massive tokens: %d (%d of %d rows, rule %s)%n", massive.tokens().size(),
                 massive.massiveRows(), massive.rowsScanned(), massive.rule()));
         massive.tokens().stream().limit(8).forEach(t -> s.append(String.format(

@@ -1,5 +1,6 @@
 package dev.rotcal.jobs.capture;
 
+import dev.rotcal.Eta;
 import dev.rotcal.jobs.spark.DeterministicTreeAggregate;
 import dev.rotcal.jobs.spark.JobGroups;
 import dev.rotcal.scales.LayerStatistics;
@@ -47,6 +48,7 @@ public final class CaptureActivationsStage {
         }
         List<JavaRDD<ActivationChunk>> captured = new ArrayList<>();
         List<LayerStatistics> layerStatistics = new ArrayList<>();
+        long stageStart = System.nanoTime();
         for (int layer = 0; layer < layers; layer++) {
             long start = System.nanoTime();
             try (JobGroups.Group g = JobGroups.enter(sc, "capture-layer-" + layer,
@@ -67,8 +69,10 @@ public final class CaptureActivationsStage {
                 hidden = next;
                 captured.add(rows);
             }
-            LOG.info("capture: layer {}/{} done in {} s", layer + 1, layers,
-                    String.format("%.1f", (System.nanoTime() - start) / 1e9));
+            double done = (System.nanoTime() - stageStart) / 1e9;
+            LOG.info("capture: layer {}/{} done in {} s, ETA {}", layer + 1, layers,
+                    String.format("%.1f", (System.nanoTime() - start) / 1e9),
+                    Eta.format(done / (layer + 1) * (layers - layer - 1)));
         }
         hidden.unpersist(false);
         return new Result(captured, layerStatistics);

@@ -92,6 +92,11 @@ public final class LayerWeightsCache {
         return checkpoint(model).readRows(tensor, rowIds);
     }
 
+    /** Reads a whole tensor of the model as float32 (the evaluation's lm_head and final norm). */
+    public static synchronized float[] readTensor(ModelSource model, String tensor) {
+        return checkpoint(model).readFloats(tensor);
+    }
+
     /**
      * Reads layer {@code layer}'s tensors as float32 through this JVM's opened checkpoint, without caching them (the
      * scales stage rotates them once per task).

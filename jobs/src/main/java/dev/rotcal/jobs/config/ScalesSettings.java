@@ -1,5 +1,6 @@
 package dev.rotcal.jobs.config;
 
+import dev.rotcal.quant.FpFormat;
 import java.io.Serializable;
 import java.util.List;
 
@@ -57,8 +58,20 @@ public record ScalesSettings(boolean enabled, List<WeightMethod> weightMethods, 
         return runs(WeightMethod.GPTQ);
     }
 
-    /** Whether input-row samples are needed: the LLM-FP4 search measures the layer-output error on them. */
+    /**
+     * Whether input-row samples are needed: the LLM-FP4 search, the format choice and the static scales' clip
+     * measure the layer-output error on them.
+     */
     public boolean needsSamples() {
-        return runs(WeightMethod.LLM_FP4);
+        return runs(WeightMethod.LLM_FP4) || (enabled && staticActivationScales);
+    }
+
+    /** The FP formats as the quantizers name them. */
+    public List<FpFormat> formats() {
+        return fpFormats.stream().map(f -> switch (f) {
+            case E3M0 -> FpFormat.E3M0;
+            case E2M1 -> FpFormat.E2M1;
+            case E1M2 -> FpFormat.E1M2;
+        }).toList();
     }
 }

@@ -1,7 +1,9 @@
 package dev.rotcal.jobs.scales;
 
+import dev.rotcal.Eta;
 import dev.rotcal.artifact.ArtifactLayout;
 import dev.rotcal.artifact.ArtifactPublisher;
+import dev.rotcal.jobs.BadInputException;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.capture.RowSite;
 import dev.rotcal.jobs.config.ScalesSettings;
@@ -71,6 +73,7 @@ public final class ScalesStage {
      * @param rotated    per (layer, site, rotation), from {@link RotatedInputsStage}
      * @param r1         (d, d) row-major R1
      */
+    @SuppressWarnings("unchecked")
     public static Outcome run(JavaSparkContext sc, ModelSource model, ModelConfig config,
                               List<LayerStatistics> statistics, Map<RotatedInputsStage.Key, InputStatistics> rotated,
                               double[] r1, ScalesSettings settings, int blasThreads, ArtifactPublisher publisher)
@@ -79,13 +82,21 @@ public final class ScalesStage {
         int layers = statistics.size();
         LinearScalesSolver.Options options = new LinearScalesSolver.Options(settings.runs(WeightMethod.RTN),
                 settings.weightClipSearch(), settings.runs(WeightMethod.GPTQ), settings.runs(WeightMethod.NVFP4),
-                settings.runs(WeightMethod.MXFP4), settings.weightBits(), settings.groupSize());
+                settings.runs(WeightMethod.MXFP4), settings.weightBits(), settings.groupSize(),
+                settings.runs(WeightMethod.LLM_FP4), settings.formats(), settings.fpSearchSteps(),
+                settings.staticActivationScales(), settings.activationBits());
         Broadcast<double[]> r1Broadcast = sc.broadcast(r1);
         List<Object> layerMetrics = new ArrayList<>();
         List<LayerChoice> choices = new ArrayList<>();
         try {
+            long stageStart = System.nanoTime();
             for (LayerStatistics stats : statistics) {
                 int layer = stats.layer();
+                if (stats.nonFiniteBlocks() > 0) {
+                    throw new BadInputException(String.format("Cannot compute the scales of layer %d: %d block(s) of"
+                            + " its captured activations hold NaN or Inf (check the checkpoint's weights of layers <= %d)",
+                            layer, stats.nonFiniteBlocks(), layer));
+                }
                 long start = System.nanoTime();
                 Map<LinearInput, RotatedInput> inputs = rotatedInputs(stats, rotated, r1, shape.hidden());
                 Map<LinearGroup, RotatedInput> byGroup = new EnumMap<>(LinearGroup.class);
@@ -106,13 +117,19 @@ public final class ScalesStage {
                 choices.add(choice);
                 List<Tensor> tensors = new ArrayList<>();
                 Map<String, Object> linears = new LinkedHashMap<>();
+                Map<String, Object> staticScales = new LinkedHashMap<>();
                 for (List<LinearScales> group : solved) {
                     for (LinearScales s : group) {
                         tensors.addAll(s.tensors());
-                        linears.put(s.linear(), s.metrics());
+                        if (s.metrics().containsKey("static")) {
+                            staticScales.put(s.linear(), s.metrics().get("static"));
+                        } else {
+                            linears.put(s.linear(), s.metrics());
+                        }
                     }
                 }
                 Map<String, Object> activations = activationParameters(layer, inputs, choice, tensors);
+                staticScales.forEach((input, m) -> ((Map<String, Object>) activations.get(input)).put("static", m));
                 Map<String, Object> kv = kvParameters(layer, stats.kvSweeps(), tensors);
                 publisher.write(ArtifactLayout.layerFile(layer),
                         out -> SafetensorsWriter.write(out, metadata(layer, settings), tensors));
@@ -121,9 +138,12 @@ public final class ScalesStage {
                 m.put("linears", linears);
                 m.put("activations", activations);
                 m.put("kv", kv);
+                formatChoice(linears).ifPresent(c -> m.put("format_choice", c));
                 layerMetrics.add(m);
-                LOG.info("scales: layer {}/{} done in {} s ({} tensors)", layer + 1, layers,
-                        String.format("%.1f", (System.nanoTime() - start) / 1e9), tensors.size());
+                double done = (System.nanoTime() - stageStart) / 1e9;
+                LOG.info("scales: layer {}/{} done in {} s ({} tensors), ETA {}", layer + 1, layers,
+                        String.format("%.1f", (System.nanoTime() - start) / 1e9), tensors.size(),
+                        Eta.format(done / (layer + 1) * (layers - layer - 1)));
             }
         } finally {
             r1Broadcast.destroy();
@@ -134,6 +154,39 @@ public final class ScalesStage {
         metrics.put("group_size", settings.groupSize());
         metrics.put("layers", layerMetrics);
         return new Outcome(metrics, choices);
+    }
+
+    /**
+     * HQ-DiT's per-layer choice: the format whose summed relative output error over the layer's linears is least,
+     * from each linear's hq_dit errors; empty when llm-fp4 did not run.
+     */
+    @SuppressWarnings("unchecked")
+    static java.util.Optional<Map<String, Object>> formatChoice(Map<String, Object> linears) {
+        Map<String, Double> sums = new LinkedHashMap<>();
+        for (Object metrics : linears.values()) {
+            Object hq = ((Map<String, Object>) metrics).get("hq_dit");
+            if (hq == null) {
+                return java.util.Optional.empty();
+            }
+            ((Map<String, Object>) ((Map<String, Object>) hq).get("output_error_by_format"))
+                    .forEach((format, error) -> sums.merge(format, (Double) error, Double::sum));
+        }
+        if (sums.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        List<Map.Entry<String, Double>> ranked = sums.entrySet().stream().sorted(Map.Entry.comparingByValue())
+                .toList();
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("winner", ranked.get(0).getKey());
+        c.put("errors", sums);
+        c.put("margin", ranked.size() > 1 ? ranked.get(1).getValue() - ranked.get(0).getValue() : 0.0);
+        Map<String, Long> wins = new TreeMap<>();
+        for (Object metrics : linears.values()) {
+            String w = (String) ((Map<String, Object>) ((Map<String, Object>) metrics).get("hq_dit")).get("winner");
+            wins.merge(w, 1L, Long::sum);
+        }
+        c.put("linear_winners", wins);
+        return java.util.Optional.of(c);
     }
 
     /** Each input's statistics in the rotated model's basis. */

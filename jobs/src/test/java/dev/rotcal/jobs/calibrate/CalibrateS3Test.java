@@ -91,7 +91,8 @@ class CalibrateS3Test {
         VerificationReport report = new ArtifactVerifier(storage).verify(run);
         assertThat(report.problems()).as("every file read back through S3 matches the manifest's size and sha256")
                 .isEmpty();
-        assertThat(report.filesChecked()).as("rotation, massive tokens and metrics are listed").isEqualTo(3);
+        assertThat(report.filesChecked()).as("rotation, massive tokens, metrics, report and 6 layer files are listed")
+                .isEqualTo(10);
 
         try (SafetensorsFile rotation = SafetensorsFile.open(storage.openByteSource(run + "/"
                 + ArtifactLayout.ROTATION))) {

@@ -147,7 +147,7 @@ class DistributedScalesTest {
                 assertThat(s.channelAbsMax()).as("%s: per-channel max |x| exactly", what)
                         .isEqualTo(channelAbsMax(rows, width));
                 if (!input.rotatedByR1()) {
-                    double[] sweep = ClipRatioSweep.errors(rows, SEQUENCES * SEQ_LEN, width, s.scheme(),
+                    double[] sweep = ClipRatioSweep.errors(rows, SEQUENCES * SEQ_LEN, width, IntScheme.perRow(settings.scales().activationBits(), false, 1f),
                             ClipRatioSweep.dfrotRatios());
                     assertThat(relativeDifference(s.sweep().errors(), sweep)).as("%s: clip sweep", what)
                             .isLessThan(1e-9);

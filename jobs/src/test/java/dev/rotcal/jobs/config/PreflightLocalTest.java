@@ -144,9 +144,10 @@ class PreflightLocalTest {
     }
 
     @Test
-    void fp4BlocksThatDoNotTileTheInputs() {
+    void fp4BlocksThatDoNotTileTheInputs() throws IOException {
+        write(storage, model + "/config.json", ModelFiles.configJson(64, 144));
         assertThat(refusal(settings("rotcal.scales.weight-methods=[rtn, mxfp4]")).getMessage()).isEqualTo("Cannot"
-                + " compute mxfp4 weight scales for tiny-llama: its blocks of 32 do not tile intermediate_size = 160"
+                + " compute mxfp4 weight scales for tiny-llama: its blocks of 32 do not tile intermediate_size = 144"
                 + " (remove mxfp4 from rotcal.scales.weight-methods)");
     }
 
