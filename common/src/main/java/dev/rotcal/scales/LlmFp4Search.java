@@ -24,7 +24,11 @@ import java.util.List;
  * integer ρ, Q_{b̃+ρ}(x) = 2^−ρ · Q_b̃(2^ρ · x) exactly, a channel quantized with bias b̃ + ρ_c runs with the
  * tensor bias b̃ on 2^ρ_c · x_c while weight column c carries 2^−ρ_c (both exact power-of-two scalings).
  *
- * <p>Cost: O(rounds · steps · n · out · in) per format; pass a sample of rows.
+ * <p>Cost: O(rounds · steps · n · out · in) per format; pass a sample of rows. The products are double GEMMs
+ * ({@link LayerOutput}): in the weight search one per candidate factor for all output channels at once (each
+ * row quantized with its own bias at that factor, each channel keeping its own best), in the activation
+ * search one per candidate. Candidates are compared in the same order as a row-by-row search, with the same
+ * strict improvement, so the choices are those of the plain loops (LlmFp4SearchReference in the tests).
  */
 public final class LlmFp4Search {
     /** The paper's maxval candidates per search. */
@@ -245,41 +249,79 @@ public final class LlmFp4Search {
             return max > 0 ? format.biasForMaxValue(max) : format.standardBias();
         }
 
+        /** {@code rounds} alternations of the weight and activation searches, then the final error. */
         void run(int rounds) {
-            float[] candidateW = new float[out * in]; // (out, in) row r holds the candidate Q(w_r)
-            float[] candidateX = new float[n * in]; // (n, in) candidate Q(X)
+            LayerOutput products = new LayerOutput(target, n, out, in);
             for (int round = 0; round < rounds; round++) {
-                for (int r = 0; r < out; r++) {
-                    if (rowMax[r] == 0f) {
-                        continue;
-                    }
-                    double best = LayerOutput.columnError(xq, n, in, wq, r * in, target, out, r);
-                    for (double factor : factors) {
-                        double bias = format.biasForMaxValue(factor * rowMax[r]);
-                        FpExMyQuantizer.fakeQuant(w, candidateW, r * in, in, format, bias);
-                        double err = LayerOutput.columnError(xq, n, in, candidateW, r * in, target, out, r);
-                        if (err < best) {
-                            best = err;
-                            weightBiases[r] = bias;
-                            System.arraycopy(candidateW, r * in, wq, r * in, in);
-                        }
-                    }
+                products.input(xq);
+                for (int first = 0; first < out; first += products.blockRows()) {
+                    searchWeightBiases(products, first, Math.min(products.blockRows(), out - first));
                 }
                 if (xMax > 0f) {
-                    double best = LayerOutput.error(xq, n, in, wq, out, target);
-                    for (double factor : factors) {
-                        double bias = format.biasForMaxValue(factor * xMax);
-                        FpExMyQuantizer.fakeQuant(x, candidateX, 0, n * in, format, bias);
-                        double err = LayerOutput.error(candidateX, n, in, wq, out, target);
-                        if (err < best) {
-                            best = err;
-                            activationBias = bias;
-                            System.arraycopy(candidateX, 0, xq, 0, n * in);
-                        }
+                    searchActivationBias(products);
+                }
+            }
+            products.input(xq);
+            error = products.error(wq);
+        }
+
+        /**
+         * Every row r of [first, first + count) takes the first candidate strictly better than its current
+         * column error; all rows' candidates of one factor go through one GEMM with the current Q(X).
+         */
+        private void searchWeightBiases(LayerOutput products, int first, int count) {
+            float[] rows = new float[count * in]; // (count, in) W rows of the block
+            System.arraycopy(w, first * in, rows, 0, count * in);
+            float[] candidate = new float[count * in]; // (count, in) candidate Q(w_r) at one factor
+            double[] candidateBias = new double[count]; // (count)
+            double[] best = new double[count]; // (count) column error of the current Q(w_r)
+            double[] errors = new double[count]; // (count) column errors of the candidate rows
+            products.weights(wq, first * in, first, count);
+            products.columnErrors(best);
+            for (double factor : factors) {
+                for (int i = 0; i < count; i++) {
+                    float max = rowMax[first + i];
+                    if (max > 0f) { // an all-zero row stays 0 in every candidate and is never replaced
+                        candidateBias[i] = format.biasForMaxValue(factor * max);
+                        FpExMyQuantizer.fakeQuant(rows, candidate, i * in, in, format, candidateBias[i]);
+                    }
+                }
+                products.weights(candidate, 0, first, count);
+                products.columnErrors(errors);
+                for (int i = 0; i < count; i++) {
+                    int r = first + i;
+                    if (rowMax[r] > 0f && errors[i] < best[i]) {
+                        best[i] = errors[i];
+                        weightBiases[r] = candidateBias[i];
+                        System.arraycopy(candidate, i * in, wq, r * in, in);
                     }
                 }
             }
-            error = LayerOutput.error(xq, n, in, wq, out, target);
+        }
+
+        /**
+         * The activation bias takes the first candidate strictly better than the current output error, with the
+         * current Q(W); one GEMM per candidate (per block of weight rows when W is model-sized).
+         */
+        private void searchActivationBias(LayerOutput products) {
+            boolean oneBlock = products.blockRows() >= out;
+            if (oneBlock) {
+                products.weights(wq, 0, 0, out); // kept for every candidate
+            }
+            float[] candidateX = new float[n * in]; // (n, in) candidate Q(X)
+            products.input(xq);
+            double best = oneBlock ? products.blockError() : products.error(wq);
+            for (double factor : factors) {
+                double bias = format.biasForMaxValue(factor * xMax);
+                FpExMyQuantizer.fakeQuant(x, candidateX, 0, n * in, format, bias);
+                products.input(candidateX);
+                double err = oneBlock ? products.blockError() : products.error(wq);
+                if (err < best) {
+                    best = err;
+                    activationBias = bias;
+                    System.arraycopy(candidateX, 0, xq, 0, n * in);
+                }
+            }
         }
     }
 }
