@@ -1,5 +1,7 @@
 package dev.rotcal.scales;
 
+import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.forward.LayerWeights;
 import java.util.List;
 
 /**
@@ -28,6 +30,36 @@ public enum LinearGroup {
     /** The linears' HF names ("q_proj", …). */
     public List<String> linears() {
         return input.linears();
+    }
+
+    /** The output width of linear {@code linear} ("q_proj", …) in a layer of this shape. */
+    public static int outWidth(DecoderShape shape, String linear) {
+        return switch (linear) {
+            case "q_proj" -> shape.qWidth();
+            case "k_proj", "v_proj" -> shape.kvWidth();
+            case "o_proj", "down_proj" -> shape.hidden();
+            case "gate_proj", "up_proj" -> shape.intermediate();
+            default -> throw new IllegalArgumentException("[BUG] unknown linear " + linear);
+        };
+    }
+
+    /** The input width of linear {@code linear}: its input's width. */
+    public static int inWidth(DecoderShape shape, String linear) {
+        return LayerStatistics.width(LinearInput.feeding(linear), shape);
+    }
+
+    /** The (out, in) weight of linear {@code linear} of a layer. */
+    public static float[] weight(LayerWeights w, String linear) {
+        return switch (linear) {
+            case "q_proj" -> w.wq();
+            case "k_proj" -> w.wk();
+            case "v_proj" -> w.wv();
+            case "o_proj" -> w.wo();
+            case "gate_proj" -> w.wGate();
+            case "up_proj" -> w.wUp();
+            case "down_proj" -> w.wDown();
+            default -> throw new IllegalArgumentException("[BUG] unknown linear " + linear);
+        };
     }
 
     /** HF prefix of linear {@code linear} of layer {@code layer}: "model.layers.3.self_attn.q_proj". */

@@ -139,6 +139,21 @@ public final class ModelRotation {
     }
 
     /**
+     * x·R for a block of rows (activations, a sample of a linear's input), in double; R is not checked (callers
+     * pass a rotation they already hold).
+     *
+     * @param rows (n, d) row-major
+     * @param r    (d, d) row-major
+     * @return (n, d) row-major
+     */
+    public static float[] rotateRows(float[] rows, int n, double[] r, int d) {
+        checkArgument(rows.length == Math.multiplyExact((long) n, d) && r.length == Math.multiplyExact(d, d),
+                "Cannot rotate (%d, %d) rows holding %d values by a rotation of %d values", n, d, rows.length,
+                r.length);
+        return n == 0 ? new float[0] : readerSide(rows, n, null, r, d);
+    }
+
+    /**
      * lm_head' = lm_head·diag(g)·R1 with g the final norm's gain (model.norm then has gain 1).
      *
      * @param lmHead     (vocab, d) row-major lm_head.weight (embed_tokens when tied)

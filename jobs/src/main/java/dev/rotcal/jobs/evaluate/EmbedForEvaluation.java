@@ -5,6 +5,7 @@ import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.capture.TokenBlock;
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.rotate.ModelRotation;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.spark.api.java.function.Function;
@@ -33,24 +34,9 @@ final class EmbedForEvaluation implements Function<TokenBlock, EvalBlock> {
         float[] embedded = LayerWeightsCache.readRows(model, config.layout().embedTokens(), block.tokens()); // (n, d)
         Map<String, float[]> hidden = new LinkedHashMap<>();
         for (EvalVariant v : plan.value().variants()) {
-            hidden.put(v.name(), v.rotated() ? rotate(embedded, n, d, plan.value().modelRotations().get(v.rotation()))
+            hidden.put(v.name(), v.rotated() ? ModelRotation.rotateRows(embedded, n, plan.value().modelRotations().get(v.rotation()), d)
                     : embedded.clone());
         }
         return new EvalBlock(block, hidden, 0);
-    }
-
-    /** x·R in double, (n, d). */
-    static float[] rotate(float[] x, int n, int d, double[] r) {
-        double[] xd = new double[n * d];
-        for (int i = 0; i < xd.length; i++) {
-            xd[i] = x[i];
-        }
-        double[] y = new double[n * d];
-        DenseLinearAlgebra.gemm(false, false, n, d, d, 1.0, xd, r, 0.0, y);
-        float[] out = new float[n * d];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) y[i];
-        }
-        return out;
     }
 }

@@ -8,6 +8,7 @@ import dev.rotcal.model.forward.LayerWeights;
 import dev.rotcal.model.forward.NativeLayerWeights;
 import dev.rotcal.model.forward.OutputHead;
 import dev.rotcal.model.rotate.ModelRotation;
+import dev.rotcal.scales.LinearGroup;
 import dev.rotcal.scales.LinearScalesSolver;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -89,15 +90,13 @@ final class EvalWeightsCache {
     }
 
     private static LayerWeights rtn(LayerWeights w, DecoderShape s, LinearScalesSolver.Options options) {
-        int d = s.hidden();
         Map<String, float[]> q = new HashMap<>();
-        q.put("q_proj", LinearScalesSolver.rtnWeights(w.wq(), s.qWidth(), d, options));
-        q.put("k_proj", LinearScalesSolver.rtnWeights(w.wk(), s.kvWidth(), d, options));
-        q.put("v_proj", LinearScalesSolver.rtnWeights(w.wv(), s.kvWidth(), d, options));
-        q.put("o_proj", LinearScalesSolver.rtnWeights(w.wo(), d, s.qWidth(), options));
-        q.put("gate_proj", LinearScalesSolver.rtnWeights(w.wGate(), s.intermediate(), d, options));
-        q.put("up_proj", LinearScalesSolver.rtnWeights(w.wUp(), s.intermediate(), d, options));
-        q.put("down_proj", LinearScalesSolver.rtnWeights(w.wDown(), d, s.intermediate(), options));
+        for (LinearGroup group : LinearGroup.values()) {
+            for (String linear : group.linears()) {
+                q.put(linear, LinearScalesSolver.rtnWeights(LinearGroup.weight(w, linear),
+                        LinearGroup.outWidth(s, linear), LinearGroup.inWidth(s, linear), options));
+            }
+        }
         return withLinears(w, q);
     }
 

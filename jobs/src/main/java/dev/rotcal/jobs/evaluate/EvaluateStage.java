@@ -178,8 +178,8 @@ public final class EvaluateStage {
             for (LinearGroup group : LinearGroup.values()) {
                 for (String linear : group.linears()) {
                     String prefix = group.prefix(layer, linear);
-                    int rows = outOf(shape, linear);
-                    int cols = inOf(shape, linear);
+                    int rows = LinearGroup.outWidth(shape, linear);
+                    int cols = LinearGroup.inWidth(shape, linear);
                     byte[] codes = LinearScalesSolver.packsInt32(options.bits(), cols)
                             ? Int4Packing.unpackInt32(file.read(prefix + ".gptq.weight_packed").ints(), rows, cols)
                             : (byte[]) file.read(prefix + ".gptq.weight_codes").values();
@@ -191,23 +191,6 @@ public final class EvaluateStage {
             }
         }
         return out;
-    }
-
-    private static int outOf(DecoderShape s, String linear) {
-        return switch (linear) {
-            case "q_proj" -> s.qWidth();
-            case "k_proj", "v_proj" -> s.kvWidth();
-            case "o_proj", "down_proj" -> s.hidden();
-            default -> s.intermediate();
-        };
-    }
-
-    private static int inOf(DecoderShape s, String linear) {
-        return switch (linear) {
-            case "o_proj" -> s.qWidth();
-            case "down_proj" -> s.intermediate();
-            default -> s.hidden();
-        };
     }
 
     private static Map<String, ClassErrorSums> mergeErrors(JavaRDD<Map<String, ClassErrorSums>> perBlock) {

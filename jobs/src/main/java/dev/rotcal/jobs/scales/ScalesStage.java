@@ -12,6 +12,7 @@ import dev.rotcal.jobs.spark.JobGroups;
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.rotate.ModelRotation;
 import dev.rotcal.model.safetensors.SafetensorsDtype;
 import dev.rotcal.model.safetensors.SafetensorsWriter;
 import dev.rotcal.model.safetensors.Tensor;
@@ -201,7 +202,7 @@ public final class ScalesStage {
             if (input.rotatedByR1()) {
                 InputStatistics r = rotated.get(new RotatedInputsStage.Key(stats.layer(), site(input), DFROT));
                 inputs.put(input, new RotatedInput(d, hessian == null ? null : conjugate(hessian, r1, d),
-                        rotateRows(sample, s.sampleRows(), r1, d), s.sampleRows(), r.channelAbsMax(), r.sweep()));
+                        ModelRotation.rotateRows(sample, s.sampleRows(), r1, d), s.sampleRows(), r.channelAbsMax(), r.sweep()));
             } else {
                 inputs.put(input, new RotatedInput(s.width(), hessian, sample, s.sampleRows(), s.channelAbsMax(),
                         s.sweep()));
@@ -230,24 +231,6 @@ public final class ScalesStage {
                 out[i * d + j] = v;
                 out[j * d + i] = v;
             }
-        }
-        return out;
-    }
-
-    /** x·R1 for (n, d) rows. */
-    static float[] rotateRows(float[] x, int n, double[] r1, int d) {
-        if (n == 0) {
-            return x;
-        }
-        double[] xd = new double[n * d];
-        for (int i = 0; i < xd.length; i++) {
-            xd[i] = x[i];
-        }
-        double[] y = new double[n * d];
-        DenseLinearAlgebra.gemm(false, false, n, d, d, 1.0, xd, r1, 0.0, y);
-        float[] out = new float[n * d];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) y[i];
         }
         return out;
     }

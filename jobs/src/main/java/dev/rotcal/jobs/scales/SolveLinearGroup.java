@@ -53,33 +53,9 @@ final class SolveLinearGroup implements Function<LinearGroup, List<LinearScales>
         Map<String, float[]> weights = new LinkedHashMap<>();
         Map<String, Integer> outs = new LinkedHashMap<>();
         for (String linear : group.linears()) {
-            weights.put(linear, weight(rotated, linear));
-            outs.put(linear, out(shape, linear));
+            weights.put(linear, LinearGroup.weight(rotated, linear));
+            outs.put(linear, LinearGroup.outWidth(shape, linear));
         }
         return LinearScalesSolver.solve(group, layer, weights, outs, inputs.value().get(group), options);
-    }
-
-    /** The rotated layer's (out, in) weight of {@code linear}. */
-    static float[] weight(LayerWeights w, String linear) {
-        return switch (linear) {
-            case "q_proj" -> w.wq();
-            case "k_proj" -> w.wk();
-            case "v_proj" -> w.wv();
-            case "o_proj" -> w.wo();
-            case "gate_proj" -> w.wGate();
-            case "up_proj" -> w.wUp();
-            case "down_proj" -> w.wDown();
-            default -> throw new IllegalArgumentException("[BUG] unknown linear " + linear);
-        };
-    }
-
-    static int out(DecoderShape shape, String linear) {
-        return switch (linear) {
-            case "q_proj" -> shape.qWidth();
-            case "k_proj", "v_proj" -> shape.kvWidth();
-            case "o_proj", "down_proj" -> shape.hidden();
-            case "gate_proj", "up_proj" -> shape.intermediate();
-            default -> throw new IllegalArgumentException("[BUG] unknown linear " + linear);
-        };
     }
 }
