@@ -7,7 +7,7 @@ import java.util.List;
 final class PerplexitySection {
     static final String ID = "perplexity";
     private static final List<String> COLUMNS = List.of("name", "rotation", "weights", "activations", "kv",
-            "perplexity", "nll", "tokens");
+            "perplexity", "nll", "tokens", "perplexity_vs_float", "kl_to_float");
 
     private PerplexitySection() {
     }
@@ -22,6 +22,8 @@ final class PerplexitySection {
         for (JsonNode run : runs) {
             table.row(COLUMNS.stream().map(c -> Cells.of(run.path(c))).toList());
         }
-        return new Section(ID, "Perplexity", table.render());
+        return new Section(ID, "Perplexity", table.render() + Html.paragraph("perplexity: exp(mean next-token NLL) of"
+                + " the held-out tokens; perplexity_vs_float: exp(mean cross-entropy against the float model's"
+                + " next-token distribution); kl_to_float: mean KL(float ‖ variant) per token."));
     }
 }

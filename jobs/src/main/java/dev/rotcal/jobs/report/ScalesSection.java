@@ -85,18 +85,22 @@ final class ScalesSection {
         return List.copyOf(methods);
     }
 
-    /** "0.09 (output_error 0.01)": the relative error, then whatever else the method recorded. */
+    /**
+     * "0.09 (output_error 0.01)": the relative error (or the chosen format / winner when the method has none), then
+     * the method's other numbers and texts; nested breakdowns stay in metrics.json.
+     */
     private static String methodCell(JsonNode result) {
         if (!result.isObject()) {
             return Cells.of(result);
         }
+        String mainKey = result.has("relative_error") ? "relative_error" : result.has("winner") ? "winner" : "format";
         List<String> extras = new ArrayList<>();
         result.fields().forEachRemaining(f -> {
-            if (!f.getKey().equals("relative_error")) {
+            if (!f.getKey().equals(mainKey) && f.getValue().isValueNode()) {
                 extras.add(f.getKey() + " " + Cells.of(f.getValue()));
             }
         });
-        String main = Cells.of(result.path("relative_error"));
+        String main = Cells.of(result.path(mainKey));
         return extras.isEmpty() ? main : main + " (" + String.join(", ", extras) + ")";
     }
 

@@ -150,7 +150,8 @@ public final class ScalesStage {
             r1Broadcast.destroy();
         }
         Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("methods", settings.weightMethods().stream().map(WeightMethod::configName).toList());
+        // the keys the linears' metrics use (llm-fp4 → llm_fp4)
+        metrics.put("methods", settings.weightMethods().stream().map(m -> m.configName().replace('-', '_')).toList());
         metrics.put("weight_bits", settings.weightBits());
         metrics.put("group_size", settings.groupSize());
         metrics.put("layers", layerMetrics);

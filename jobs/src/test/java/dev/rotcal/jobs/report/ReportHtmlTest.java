@@ -58,7 +58,7 @@ class ReportHtmlTest {
 
         assertThat(section(html, "perplexity")).doesNotContain("class=\"absent\"").contains(
                 "<tr><td>dfrot_gptq</td><td>dfrot</td><td>gptq</td><td>int4</td><td>int4</td><td>13.97</td>"
-                        + "<td>2.637</td><td>4096</td></tr>",
+                        + "<td>2.637</td><td>4096</td><td>—</td><td>—</td></tr>",
                 "<td>float</td><td>none</td><td>float</td>");
         String scales = section(html, "scales");
         assertThat(scales).doesNotContain("class=\"absent\"").contains(
