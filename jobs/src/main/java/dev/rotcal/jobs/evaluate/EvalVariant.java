@@ -16,6 +16,8 @@ import java.util.Map;
 public record EvalVariant(String name, String rotation, String weights, boolean quantized) implements Serializable {
     public static final String NONE = "none";
     public static final EvalVariant FLOAT = new EvalVariant("float", NONE, "float", false);
+    /** The rotated float model (online R3 / R4, no quantization): must equal the float model, checked every run. */
+    public static final EvalVariant DFROT_FLOAT = new EvalVariant("dfrot_float", "dfrot", "float", false);
     /** A4KV4 with float weights: the activation part of the damage alone. */
     public static final EvalVariant RH_A4KV4 = new EvalVariant("rh_a4kv4", "random_hadamard", "float", true);
     public static final EvalVariant DFROT_A4KV4 = new EvalVariant("dfrot_a4kv4", "dfrot", "float", true);

@@ -146,7 +146,8 @@ public final class EvaluateStage {
     private static EvalPlan plan(RotcalSettings settings, int d, double[] r1, List<ScalesStage.LayerChoice> choices) {
         EvaluateSettings ev = settings.evaluate();
         ScalesSettings scales = settings.scales();
-        List<EvalVariant> variants = new ArrayList<>(List.of(EvalVariant.FLOAT, EvalVariant.RH_A4KV4,
+        List<EvalVariant> variants = new ArrayList<>(List.of(EvalVariant.FLOAT, EvalVariant.DFROT_FLOAT,
+                EvalVariant.RH_A4KV4,
                 EvalVariant.DFROT_A4KV4, EvalVariant.RH_RTN, EvalVariant.DFROT_RTN));
         if (scales.runs(WeightMethod.GPTQ)) {
             variants.add(EvalVariant.DFROT_GPTQ);

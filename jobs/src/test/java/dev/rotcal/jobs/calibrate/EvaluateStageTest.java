@@ -122,6 +122,17 @@ class EvaluateStageTest {
     }
 
     @Test
+    void theRotatedFloatModelIsTheFloatModel() {
+        Map<String, Object> rotated = perplexity("dfrot_float");
+        double floatPerplexity = (Double) perplexity("float").get("perplexity");
+        assertThat((Double) rotated.get("perplexity")).isCloseTo(floatPerplexity, within(1e-4 * floatPerplexity));
+        assertThat((Double) rotated.get("kl_to_float")).as("R1, R2, R3, R4 folded and online change no prediction")
+                .isLessThan(1e-6);
+        assertThat((Double) perplexity("rh_a4kv4").get("kl_to_float")).as("4-bit activations do")
+                .isGreaterThan(1e-5);
+    }
+
+    @Test
     void theSameRotationGivesTheSamePerplexityUnderBothNames() {
         double rh = (Double) perplexity("rh_rtn").get("perplexity");
         double dfrot = (Double) perplexity("dfrot_rtn").get("perplexity");
