@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rotcal.model.LayerTensor;
 import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.forward.LayerWeights;
 import dev.rotcal.model.ModelFamily;
 import dev.rotcal.model.TensorLayout;
 import dev.rotcal.model.safetensors.SafetensorsDtype;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -70,8 +72,9 @@ public final class DemoModel {
         DemoEmbedding embedding = DemoEmbedding.of(d, spec.seed());
         int[] codes = TokenCodes.draw(spec.vocabSize(), spec.seed());
         List<Tensor> tensors = new ArrayList<>();
-        tensors.add(bf16(LAYOUT.embedTokens(), embedding.table(ch, codes, DemoVocabulary.DELIMITER_ID, spec.seed()),
-                spec.vocabSize(), d));
+        float[] embed = DemoHead.bf16(embedding.table(ch, codes, DemoVocabulary.DELIMITER_ID, spec.seed()));
+        tensors.add(bf16(LAYOUT.embedTokens(), embed, spec.vocabSize(), d));
+        List<LayerWeights> written = new ArrayList<>();
         for (int layer = 0; layer < spec.numLayers(); layer++) {
             DemoLayerWeights w = DemoLayerWeights.background(spec, ch, layer);
             if (layer == 0) {
@@ -80,15 +83,21 @@ public final class DemoModel {
             if (layer == spec.plantedLayer()) {
                 MassiveNeurons.plant(w, spec, ch, mechanism.neurons(), embedding.rowRms());
             }
+            Map<String, float[]> byName = new HashMap<>();
             for (Map.Entry<LayerTensor, float[]> e : w.byRole().entrySet()) {
                 List<Long> shape = e.getKey().shape(config);
-                tensors.add(Tensor.ofFloats(LAYOUT.layerTensorName(layer, e.getKey()), SafetensorsDtype.BF16, shape,
-                        e.getValue()));
+                String name = LAYOUT.layerTensorName(layer, e.getKey());
+                float[] values = DemoHead.bf16(e.getValue());
+                byName.put(name, values);
+                tensors.add(Tensor.ofFloats(name, SafetensorsDtype.BF16, shape, values));
             }
+            written.add(LayerWeights.fromTensors(byName, config, layer));
         }
-        tensors.add(bf16(LAYOUT.finalNorm(), DemoLayerWeights.gains(spec.seed(), "final_norm", d), d));
-        tensors.add(bf16(LAYOUT.lmHead(), DemoLayerWeights.weights(spec.seed(), "lm_head", spec.vocabSize(), d),
-                spec.vocabSize(), d));
+        float[] finalNorm = DemoHead.bf16(DemoLayerWeights.gains(spec.seed(), "final_norm", d));
+        tensors.add(bf16(LAYOUT.finalNorm(), finalNorm, d));
+        float[] head = DemoHead.fit(config, DemoVocabulary.create(spec.vocabSize(), spec.seed()), spec.seed(), embed,
+                written, finalNorm);
+        tensors.add(bf16(LAYOUT.lmHead(), head, spec.vocabSize(), d));
         return tensors;
     }
 

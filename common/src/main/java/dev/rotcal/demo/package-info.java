@@ -17,7 +17,9 @@
  * conf/demo.conf looks).
  *
  * <h2>Background</h2>
- * All linear weights are N(0, 0.02²), RMSNorm gains 1 + N(0, 0.02²). An embedding row holds N(0, σ²) with
+ * All linear weights are N(0, 0.02²), RMSNorm gains 1 + N(0, 0.02²), except lm_head, which {@code DemoHead}
+ * fits by ridge regression of the next token on the float model's final states over a corpus of its own seed
+ * stream (never the calibration or evaluation text), so that perplexity measures quantization damage. An embedding row holds N(0, σ²) with
  * σ = 0.8 in its free channels and six common outlier channels of 15..25× the typical |h| (fixed sign per
  * channel, ±10 % per token). The residual stream's median |h| is ≈ 0.65..0.72 over the layers; common
  * tokens peak at ≈ 21..23× that median (the outliers). Channel roles are a seeded permutation of 0..511.

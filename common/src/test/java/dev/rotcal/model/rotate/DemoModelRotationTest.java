@@ -85,12 +85,12 @@ class DemoModelRotationTest {
     }
 
     /**
-     * The demo model is random apart from its planted circuit: its float perplexity on the corpus is about the
-     * vocabulary size (1807 against 1536 for a uniform guess), so quantization noise can move the corpus
-     * perplexity either way (A4KV4 RTN measured 1797, below float). The ordering that must hold is against the
-     * float model's own predictions: per position the cross-entropy −Σ p·log q of the quantized model's q under
-     * the float model's p is ≥ the entropy −Σ p·log p (Gibbs), i.e. KL(p ‖ q) ≥ 0, and the rotation should
-     * shrink it (QuaRot's point: per-token 4-bit activations after a Hadamard rotation lose less).
+     * W4A4KV4 is scored against the float model's own predictions: per position the cross-entropy −Σ p·log q of the
+     * quantized model's q under the float model's p is ≥ the entropy −Σ p·log p (Gibbs), i.e. KL(p ‖ q) ≥ 0, with
+     * and without the rotation. Whether a random Hadamard shrinks the loss on this model depends on the clip and
+     * is not asserted: with the fitted demo head and a fixed clip of 0.9 the un-rotated model lost less (13.3 vs
+     * 16.1 over the float model's entropy perplexity of 346.9); the evaluate stage compares RH and DFRot with the
+     * chosen clips.
      */
     @Test
     void w4a4kv4PerplexityIsFiniteAndLosesAgainstFloat() {
@@ -126,8 +126,6 @@ class DemoModelRotationTest {
                 .isGreaterThan(selfPerplexity);
         assertThat(rotatedPerplexity).as("rotated W4A4KV4 loses against float on float's predictions")
                 .isGreaterThan(selfPerplexity);
-        assertThat(rotatedPerplexity - selfPerplexity).as("the rotation shrinks the W4A4KV4 loss")
-                .isLessThan(quantizedPerplexity - selfPerplexity);
     }
 
     /**
