@@ -9,7 +9,6 @@ import dev.rotcal.linalg.ProcrustesSolver;
 import dev.rotcal.linalg.RandomOrthogonal;
 import dev.rotcal.linalg.RandomizedHadamard;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;

@@ -1,7 +1,6 @@
 package dev.rotcal.jobs.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The run's effective config (secrets already redacted by the caller), pretty-printed and escaped. */
