@@ -230,14 +230,8 @@ public final class LinearScalesSolver {
     /** ‖X·Wᵀ‖²_F in double. */
     private static double outputEnergy(float[] x, int n, float[] w, int out, int in) {
         double sum = 0;
-        for (int r = 0; r < n; r++) {
-            for (int o = 0; o < out; o++) {
-                double dot = 0;
-                for (int k = 0; k < in; k++) {
-                    dot += (double) x[r * in + k] * w[o * in + k];
-                }
-                sum += dot * dot;
-            }
+        for (double y : LayerOutput.exact(x, n, w, out, in)) {
+            sum += y * y;
         }
         return Math.max(sum, Double.MIN_NORMAL);
     }

@@ -17,6 +17,7 @@ import dev.rotcal.model.safetensors.SafetensorsDtype;
 import dev.rotcal.model.safetensors.SafetensorsWriter;
 import dev.rotcal.model.safetensors.Tensor;
 import dev.rotcal.scales.ClipSweep;
+import dev.rotcal.scales.Fp4WeightScales;
 import dev.rotcal.scales.InputStatistics;
 import dev.rotcal.scales.KvClipResult;
 import dev.rotcal.scales.LayerStatistics;
@@ -74,7 +75,6 @@ public final class ScalesStage {
      * @param rotated    per (layer, site, rotation), from {@link RotatedInputsStage}
      * @param r1         (d, d) row-major R1
      */
-    @SuppressWarnings("unchecked")
     public static Outcome run(JavaSparkContext sc, ModelSource model, ModelConfig config,
                               List<LayerStatistics> statistics, Map<RotatedInputsStage.Key, InputStatistics> rotated,
                               double[] r1, ScalesSettings settings, int blasThreads, ArtifactPublisher publisher)
@@ -129,8 +129,7 @@ public final class ScalesStage {
                         }
                     }
                 }
-                Map<String, Object> activations = activationParameters(layer, inputs, choice, tensors);
-                staticScales.forEach((input, m) -> ((Map<String, Object>) activations.get(input)).put("static", m));
+                Map<String, Object> activations = activationParameters(layer, inputs, staticScales, tensors);
                 Map<String, Object> kv = kvParameters(layer, stats.kvSweeps(), tensors);
                 publisher.write(ArtifactLayout.layerFile(layer),
                         out -> SafetensorsWriter.write(out, metadata(layer, settings), tensors));
@@ -252,16 +251,19 @@ public final class ScalesStage {
         return new LayerChoice(stats.layer(), ratios, kv.key().bestRatio(), kv.value().bestRatio());
     }
 
-    /** Per input: the chosen clip ratio (tensor "{input}.clip_ratio"), its error and clip 1.0's. */
+    /**
+     * Per input: the chosen clip ratio (tensor "{input}.clip_ratio"), its error and clip 1.0's, the NVFP4 input_scale
+     * and, when computed, the static steps' metrics.
+     */
     private static Map<String, Object> activationParameters(int layer, Map<LinearInput, RotatedInput> inputs,
-                                                            LayerChoice choice, List<Tensor> tensors) {
+                                                            Map<String, Object> staticScales, List<Tensor> tensors) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (LinearInput input : LinearInput.values()) {
             RotatedInput r = inputs.get(input);
             ClipSweep sweep = r.sweep();
             String prefix = "model.layers." + layer + "." + input.key();
             tensors.add(scalar(prefix + ".clip_ratio", sweep.bestRatio()));
-            float inputScale = (float) (r.absMax() / (6.0 * 448.0));
+            float inputScale = Fp4WeightScales.activationGlobalScale(r.absMax());
             tensors.add(scalar(prefix + ".nvfp4.input_scale", inputScale));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("clip_ratio", sweep.bestRatio());
@@ -269,6 +271,9 @@ public final class ScalesStage {
             m.put("error_clip_1", sweep.errorAtLargestRatio());
             m.put("abs_max", r.absMax());
             m.put("nvfp4_input_scale", inputScale);
+            if (staticScales.containsKey(input.key())) {
+                m.put("static", staticScales.get(input.key()));
+            }
             out.put(input.key(), m);
         }
         return out;
