@@ -81,9 +81,68 @@ public final class HessianAccumulator implements Serializable {
         return rows;
     }
 
+    /**
+     * The sum cut into bands of at most {@code rowsPerBand} rows, in row order (copies: this accumulator is not
+     * changed).
+     */
+    public java.util.List<HessianBand> bands(int rowsPerBand) {
+        checkArgument(rowsPerBand > 0, "Cannot cut a Hessian into bands of %d rows", rowsPerBand);
+        java.util.List<HessianBand> out = new java.util.ArrayList<>();
+        for (int first = 0; first < in; first += rowsPerBand) {
+            int count = Math.min(rowsPerBand, in - first);
+            out.add(new HessianBand(in, first, count,
+                    Arrays.copyOfRange(sum, first * in, (first + count) * in), rows));
+        }
+        return out;
+    }
+
+    /**
+     * The accumulator whose sum the given bands make up (any order; together they must cover every row exactly
+     * once, all with the same row count).
+     */
+    public static HessianAccumulator assemble(int in, java.util.Collection<HessianBand> bands) {
+        HessianAccumulator h = new HessianAccumulator(in);
+        boolean[] covered = new boolean[in];
+        long rows = -1;
+        for (HessianBand b : bands) {
+            checkArgument(b.in() == in, "Cannot assemble a Hessian of width %d from a band of width %d", in, b.in());
+            checkArgument(rows < 0 || rows == b.rows(),
+                    "Cannot assemble a Hessian from bands of %d and %d rows", rows, b.rows());
+            rows = b.rows();
+            for (int r = b.first(); r < b.first() + b.count(); r++) {
+                checkArgument(!covered[r], "Cannot assemble a Hessian: row %d is in two bands", r);
+                covered[r] = true;
+            }
+            System.arraycopy(b.sum(), 0, h.sum, b.first() * in, b.sum().length);
+        }
+        for (int r = 0; r < in; r++) {
+            checkArgument(covered[r], "Cannot assemble a Hessian of width %d: no band holds row %d", in, r);
+        }
+        h.rows = rows;
+        return h;
+    }
+
     /** A copy of the raw sum S = Σ XᵀX, (in, in) row-major. */
     public double[] sumOfOuterProducts() {
         return sum.clone();
+    }
+
+    /**
+     * GPTQ's Hessian H = 2·XᵀX / N like {@link #hessian()}, computed in this accumulator's own array (no copy of
+     * an (in, in) matrix: at in = 28672 that is 6.6 GB); the accumulator must not be used afterwards.
+     */
+    public double[] takeHessian() {
+        checkArgument(rows > 0, "Cannot form a Hessian from no rows: add calibration rows first");
+        double scale = 2.0 / rows;
+        for (int i = 0; i < in; i++) {
+            for (int j = i; j < in; j++) {
+                double v = scale * sum[i * in + j];
+                sum[i * in + j] = v;
+                sum[j * in + i] = v;
+            }
+        }
+        rows = -1;
+        return sum;
     }
 
     /** GPTQ's Hessian H = 2·XᵀX / N, (in, in) row-major and exactly symmetric. */

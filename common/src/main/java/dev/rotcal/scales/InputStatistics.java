@@ -93,6 +93,36 @@ public final class InputStatistics implements Serializable {
         return this;
     }
 
+    /**
+     * These statistics without the Hessian sums (which travel separately, as {@link HessianBand}s); the rest is
+     * shared, not copied.
+     */
+    public InputStatistics withoutHessian() {
+        InputStatistics copy = new InputStatistics(this, null);
+        return copy;
+    }
+
+    /** These statistics with the given Hessian sums instead of their own (the rest shared, not copied). */
+    public InputStatistics withHessian(HessianAccumulator hessian) {
+        checkArgument(hessian == null || hessian.in() == width,
+                "Cannot attach a Hessian of width %d to input statistics of width %d", hessian == null ? 0 : hessian.in(),
+                width);
+        return new InputStatistics(this, hessian);
+    }
+
+    private InputStatistics(InputStatistics from, HessianAccumulator hessian) {
+        this.width = from.width;
+        this.bits = from.bits;
+        this.rows = from.rows;
+        this.sweep = from.sweep;
+        this.ranges = from.ranges;
+        this.hessian = hessian;
+        this.sampleCapacity = from.sampleCapacity;
+        this.sample = from.sample;
+        this.sampleRows = from.sampleRows;
+        this.sampleOrder = from.sampleOrder;
+    }
+
     public int width() {
         return width;
     }

@@ -100,6 +100,56 @@ public final class LayerStatistics implements Serializable {
         return this;
     }
 
+    /**
+     * These statistics without the Hessian sums (options.hessians() false); the Hessians travel as bands
+     * ({@link #hessianBands}). The rest is shared with this object, not copied.
+     */
+    public LayerStatistics withoutHessians() {
+        Options light = new Options(options.activationBits(), options.kvBits(), false, options.sampleRows());
+        LayerStatistics copy = new LayerStatistics(layer, shape, light, kv, nonFiniteBlocks);
+        for (LinearInput input : LinearInput.values()) {
+            copy.inputs.put(input, inputs.get(input).withoutHessian());
+        }
+        return copy;
+    }
+
+    /** These (Hessian-free) statistics with every input's Hessian sums attached, e.g. assembled from bands. */
+    public LayerStatistics withHessians(Map<LinearInput, HessianAccumulator> hessians) {
+        Options full = new Options(options.activationBits(), options.kvBits(), true, options.sampleRows());
+        LayerStatistics copy = new LayerStatistics(layer, shape, full, kv, nonFiniteBlocks);
+        for (LinearInput input : LinearInput.values()) {
+            checkArgument(hessians.get(input) != null, "Cannot attach Hessians to layer %d: %s has none", layer,
+                    input.key());
+            copy.inputs.put(input, inputs.get(input).withHessian(hessians.get(input)));
+        }
+        return copy;
+    }
+
+    private LayerStatistics(int layer, DecoderShape shape, Options options, KvSweepAccumulator kv,
+                            long nonFiniteBlocks) {
+        this.layer = layer;
+        this.shape = shape;
+        this.options = options;
+        this.kv = kv;
+        this.nonFiniteBlocks = nonFiniteBlocks;
+    }
+
+    /**
+     * Every input's Hessian sums cut into bands of at most {@code maxBandBytes} bytes; empty when the Hessians were
+     * not collected.
+     */
+    public Map<LinearInput, java.util.List<HessianBand>> hessianBands(long maxBandBytes) {
+        Map<LinearInput, java.util.List<HessianBand>> out = new EnumMap<>(LinearInput.class);
+        if (!options.hessians()) {
+            return out;
+        }
+        for (LinearInput input : LinearInput.values()) {
+            HessianAccumulator h = inputs.get(input).hessian();
+            out.put(input, h.bands(HessianBand.rowsPerBand(h.in(), maxBandBytes)));
+        }
+        return out;
+    }
+
     /** Adds another partition's statistics of the same layer. */
     public LayerStatistics merge(LayerStatistics other) {
         checkArgument(other.layer == layer && other.shape.equals(shape) && other.options.equals(options),

@@ -2,7 +2,7 @@ package dev.rotcal.jobs.calibrate;
 
 import dev.rotcal.jobs.capture.ActivationChunk;
 import dev.rotcal.jobs.capture.ModelSource;
-import dev.rotcal.scales.LayerStatistics;
+import dev.rotcal.jobs.scales.LayerStatisticsShards;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +57,8 @@ interface CalibrationInput {
      * Per layer, the R1-independent statistics the scales stage needs, gathered by {@link #rows}; empty when the
      * input carries no weights (activation dumps) or the stage is off.
      */
-    default List<LayerStatistics> layerStatistics() {
-        return List.of();
+    default LayerStatisticsShards layerStatistics() {
+        return new LayerStatisticsShards();
     }
 
     /** The checkpoint the rows came from, for the stages that need weights (scales, evaluate); empty for dumps. */

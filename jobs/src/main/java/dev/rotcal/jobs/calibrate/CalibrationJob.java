@@ -126,7 +126,7 @@ public final class CalibrationJob {
                                                  JavaRDD<ActivationChunk> rows, RefineStage.Outcome refine,
                                                  ArtifactPublisher publisher, Map<String, Double> seconds, int blas)
             throws IOException {
-        if (!settings.scales().enabled() || input.model().isEmpty() || input.layerStatistics().isEmpty()) {
+        if (!settings.scales().enabled() || input.model().isEmpty() || input.layerStatistics().layerCount() == 0) {
             if (settings.scales().enabled()) {
                 LOG.info("scales: skipped, activation dumps carry no weights (calibrate through rotcal.model.uri)");
             }
@@ -143,6 +143,7 @@ public final class CalibrationJob {
         ModelConfig config = preflight.modelConfig().orElseThrow();
         ScalesStage.Outcome outcome = ScalesStage.run(sc, input.model().get(), config, input.layerStatistics(),
                 rotated, r1, settings.scales(), blas, publisher);
+        input.layerStatistics().unpersist();
         seconds.put("scales", elapsed(t));
         return Optional.of(outcome);
     }

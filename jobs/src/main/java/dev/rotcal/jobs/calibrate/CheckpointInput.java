@@ -12,6 +12,7 @@ import dev.rotcal.jobs.tokens.CalibrationTokens;
 import dev.rotcal.model.CheckpointValidator;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.safetensors.Checkpoint;
+import dev.rotcal.jobs.scales.LayerStatisticsShards;
 import dev.rotcal.scales.LayerStatistics;
 import dev.rotcal.tokens.InputFile;
 import dev.rotcal.tokens.TokenizerVocabulary;
@@ -38,7 +39,7 @@ final class CheckpointInput implements CalibrationInput {
     private final ModelSource model;
     private final String tokenizerUri;
     private final CalibrationTokens tokens;
-    private List<LayerStatistics> layerStatistics = List.of();
+    private LayerStatisticsShards layerStatistics = new LayerStatisticsShards();
 
     private CheckpointInput(RotcalSettings settings, Storage storage, ModelConfig config, ModelSource model,
                             String tokenizerUri, CalibrationTokens tokens) {
@@ -93,8 +94,10 @@ final class CheckpointInput implements CalibrationInput {
     @Override
     public List<JavaRDD<ActivationChunk>> rows(JavaSparkContext sc, int maxRows, int partitions, int blasThreads,
                                                StorageLevel level) {
+        // one capture task per block: as many blocks as the job has partitions (or windows), so N windows keep
+        // min(N, partitions) cores busy
         CaptureActivationsStage.Result captured = CaptureActivationsStage.run(sc, model, config.numHiddenLayers(),
-                tokens.blocks(), blasThreads, level, statisticsOptions());
+                tokens.reblocked(partitions).blocks(), blasThreads, level, statisticsOptions());
         layerStatistics = captured.statistics();
         return captured.rows();
     }
@@ -115,7 +118,7 @@ final class CheckpointInput implements CalibrationInput {
     }
 
     @Override
-    public List<LayerStatistics> layerStatistics() {
+    public LayerStatisticsShards layerStatistics() {
         return layerStatistics;
     }
 

@@ -53,7 +53,7 @@ final class DumpInput implements CalibrationInput {
     @Override
     public List<JavaRDD<ActivationChunk>> rows(JavaSparkContext sc, int maxRows, int partitions, int blasThreads,
                                                StorageLevel level) {
-        return LoadActivationDumpsStage.run(sc, storage, dumps, Math.max(1, settings.spark().partitions()), maxRows,
+        return LoadActivationDumpsStage.run(sc, storage, dumps, partitions, maxRows,
                 partitions, level);
     }
 

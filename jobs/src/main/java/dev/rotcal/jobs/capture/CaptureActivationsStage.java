@@ -1,7 +1,7 @@
 package dev.rotcal.jobs.capture;
 
 import dev.rotcal.Eta;
-import dev.rotcal.jobs.spark.DeterministicTreeAggregate;
+import dev.rotcal.jobs.scales.LayerStatisticsShards;
 import dev.rotcal.jobs.spark.JobGroups;
 import dev.rotcal.scales.LayerStatistics;
 import java.util.ArrayList;
@@ -27,9 +27,10 @@ public final class CaptureActivationsStage {
     /**
      * @param rows       the captured rows of all layers, one chunk per (block, layer, site), persisted and
      *                   materialized; the caller unpersists them
-     * @param statistics per layer, the R1-independent statistics for the scales stage (empty when not asked for)
+     * @param statistics per layer, the R1-independent statistics for the scales stage, merged and kept on the
+     *                   executors (no layer when not asked for)
      */
-    public record Result(List<JavaRDD<ActivationChunk>> rows, List<LayerStatistics> statistics) {
+    public record Result(List<JavaRDD<ActivationChunk>> rows, LayerStatisticsShards statistics) {
     }
 
     /**
@@ -47,7 +48,7 @@ public final class CaptureActivationsStage {
             hidden.count();
         }
         List<JavaRDD<ActivationChunk>> captured = new ArrayList<>();
-        List<LayerStatistics> layerStatistics = new ArrayList<>();
+        LayerStatisticsShards layerStatistics = new LayerStatisticsShards();
         long stageStart = System.nanoTime();
         for (int layer = 0; layer < layers; layer++) {
             long start = System.nanoTime();
@@ -62,7 +63,7 @@ public final class CaptureActivationsStage {
                 next.count();
                 rows.count();
                 if (statistics != null) {
-                    layerStatistics.add(statistics(step));
+                    layerStatistics.add(partials(step), blocks.size(), level);
                 }
                 step.unpersist(false);
                 hidden.unpersist(false);
@@ -78,20 +79,15 @@ public final class CaptureActivationsStage {
         return new Result(captured, layerStatistics);
     }
 
-    /** The layer's statistics, merged within each partition and then in partition order (bit-reproducible). */
-    private static LayerStatistics statistics(JavaRDD<LayerStep> step) {
-        JavaRDD<LayerStatistics> partials = step.mapPartitions(it -> {
+    /** One partial per partition: its blocks' statistics merged in block order. */
+    private static JavaRDD<LayerStatistics> partials(JavaRDD<LayerStep> step) {
+        return step.mapPartitions(it -> {
             LayerStatistics acc = null;
             while (it.hasNext()) {
                 LayerStatistics s = it.next().statistics();
                 acc = acc == null ? s : acc.merge(s);
             }
             return acc == null ? List.<LayerStatistics>of().iterator() : List.of(acc).iterator();
-        });
-        try {
-            return DeterministicTreeAggregate.merge(partials, LayerStatistics::merge, null);
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot merge the layer statistics: " + e.getMessage(), e);
-        }
+        }, true);
     }
 }

@@ -45,20 +45,37 @@ public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
         ModelConfig config = model.config();
         DecoderLayer decoder = new DecoderLayer(DecoderShape.of(config), RotaryEmbedding.of(config));
         TokenBlock tokens = in.tokens();
+        DecoderShape shape = DecoderShape.of(config);
+        int d = config.hiddenSize();
+        int seqLen = tokens.seqLen();
+        int windows = tokens.sequenceIds().length;
         float[] hidden = in.hidden().clone(); // (rows, d); a cached block must not change under us
-        LayerCaptures captures;
+        float[] attnIn = new float[tokens.rows() * d];
+        float[] mlpIn = new float[tokens.rows() * d];
+        float[] attnRms = new float[tokens.rows()];
+        float[] mlpRms = new float[tokens.rows()];
+        LayerStatistics stats = statistics == null ? null : new LayerStatistics(layer, shape, statistics);
+        int[] positions = ModelForward.positions(seqLen, seqLen);
+        // one window at a time: a block of many 2048-token windows at real widths would need gigabytes of
+        // intermediates (the MLP alone: rows × intermediate × 3 floats)
         try (LayerWeightsCache.Lease lease = LayerWeightsCache.acquire(model, config, layer)) {
-            captures = decoder.forward(hidden, ModelForward.positions(tokens.rows(), tokens.seqLen()),
-                    tokens.seqLen(), lease.weights(),
-                    statistics == null ? CaptureSwitches.NORM_ROWS : CaptureSwitches.ALL);
+            for (int w = 0; w < windows; w++) {
+                float[] window = java.util.Arrays.copyOfRange(hidden, w * seqLen * d, (w + 1) * seqLen * d);
+                LayerCaptures c = decoder.forward(window, positions, seqLen, lease.weights(),
+                        statistics == null ? CaptureSwitches.NORM_ROWS : CaptureSwitches.ALL);
+                System.arraycopy(window, 0, hidden, w * seqLen * d, window.length);
+                System.arraycopy(c.attentionInput(), 0, attnIn, w * seqLen * d, seqLen * d);
+                System.arraycopy(c.mlpInput(), 0, mlpIn, w * seqLen * d, seqLen * d);
+                System.arraycopy(c.attentionInputRms(), 0, attnRms, w * seqLen, seqLen);
+                System.arraycopy(c.mlpInputRms(), 0, mlpRms, w * seqLen, seqLen);
+                if (stats != null) {
+                    stats.addBlock(c, seqLen, tokens.blockId());
+                }
+            }
         }
-        LayerStatistics stats = statistics == null ? null
-                : new LayerStatistics(layer, DecoderShape.of(config), statistics)
-                        .addBlock(captures, tokens.rows(), tokens.blockId());
         return new LayerStep(new HiddenBlock(tokens, hidden, layer + 1),
-                chunk(RowSite.ATTENTION_INPUT, tokens, captures.attentionInput(), captures.attentionInputRms(),
-                        config.hiddenSize()),
-                chunk(RowSite.MLP_INPUT, tokens, captures.mlpInput(), captures.mlpInputRms(), config.hiddenSize()),
+                chunk(RowSite.ATTENTION_INPUT, tokens, attnIn, attnRms, d),
+                chunk(RowSite.MLP_INPUT, tokens, mlpIn, mlpRms, d),
                 stats);
     }
 

@@ -30,10 +30,10 @@ final class EvalWeightsCache {
     }
 
     /**
-     * @param gptq linear name → (out, in) GPTQ-dequantized weights of this layer, for the gptq variant (else null)
+     * @param gptq where the staged GPTQ weights are, for the gptq variant (else null)
      */
     static synchronized NativeLayerWeights layer(ModelSource model, ModelConfig config, int layer, EvalVariant v,
-                                                 EvalPlan plan, Map<String, float[]> gptq) {
+                                                 EvalPlan plan, StagedGptqWeights gptq) {
         Key key = new Key(model.uri(), layer, v.name());
         NativeLayerWeights cached = LAYERS.get(key);
         if (cached != null) {
@@ -54,7 +54,7 @@ final class EvalWeightsCache {
         if ("rtn".equals(v.weights())) {
             w = rtn(w, shape, plan.weightOptions());
         } else if ("gptq".equals(v.weights())) {
-            w = withLinears(w, gptq);
+            w = withLinears(w, gptq.read(layer, shape, plan.weightOptions()));
         }
         NativeLayerWeights nw = NativeLayerWeights.copyOf(w, shape);
         LAYERS.put(key, nw);

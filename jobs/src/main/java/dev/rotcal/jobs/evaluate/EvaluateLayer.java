@@ -37,10 +37,10 @@ final class EvaluateLayer implements Function<EvalBlock, EvalStep> {
     private final ModelSource model;
     private final int layer;
     private final Broadcast<EvalPlan> plan;
-    private final Broadcast<Map<String, float[]>> gptq; // this layer's GPTQ weights, or null
+    private final StagedGptqWeights gptq; // where this layer's GPTQ weights are, or null
     private final int blasThreads;
 
-    EvaluateLayer(ModelSource model, int layer, Broadcast<EvalPlan> plan, Broadcast<Map<String, float[]>> gptq,
+    EvaluateLayer(ModelSource model, int layer, Broadcast<EvalPlan> plan, StagedGptqWeights gptq,
                   int blasThreads) {
         this.model = model;
         this.layer = layer;
@@ -66,7 +66,7 @@ final class EvaluateLayer implements Function<EvalBlock, EvalStep> {
             float[] hidden = in.hidden().get(v.name()).clone(); // (rows, d)
             boolean measure = v.equals(EvalVariant.FLOAT);
             LayerCaptures c = decoder.forward(hidden, positions, tokens.seqLen(),
-                    EvalWeightsCache.layer(model, config, layer, v, p, gptq == null ? null : gptq.value()),
+                    EvalWeightsCache.layer(model, config, layer, v, p, gptq),
                     measure ? CaptureSwitches.NORM_ROWS : CaptureSwitches.NONE, hooks(v, shape, p));
             if (measure) {
                 measure(c.attentionInput(), c.attentionInputRms(), "attn_in", tokens.rows(), shape.hidden(), p,

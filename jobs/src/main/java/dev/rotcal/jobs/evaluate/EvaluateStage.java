@@ -1,7 +1,6 @@
 package dev.rotcal.jobs.evaluate;
 
 import dev.rotcal.Eta;
-import dev.rotcal.artifact.ArtifactLayout;
 import dev.rotcal.artifact.Storage;
 import dev.rotcal.dfrot.ClassErrorSums;
 import dev.rotcal.jobs.capture.ModelSource;
@@ -19,13 +18,6 @@ import dev.rotcal.jobs.tokens.CalibrationTokens;
 import dev.rotcal.linalg.RandomOrthogonal;
 import dev.rotcal.linalg.RandomizedHadamard;
 import dev.rotcal.model.ModelConfig;
-import dev.rotcal.model.forward.DecoderShape;
-import dev.rotcal.model.safetensors.SafetensorsFile;
-import dev.rotcal.quant.IntQuantizer;
-import dev.rotcal.quant.IntScales;
-import dev.rotcal.quant.IntScheme;
-import dev.rotcal.scales.Int4Packing;
-import dev.rotcal.scales.LinearGroup;
 import dev.rotcal.scales.LinearScalesSolver;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -92,17 +84,13 @@ public final class EvaluateStage {
             long stageStart = System.nanoTime();
             for (int layer = 0; layer < layers; layer++) {
                 long start = System.nanoTime();
-                Broadcast<Map<String, float[]>> gptqB = gptq
-                        ? sc.broadcast(gptqWeights(storage, stagingUri, layer, DecoderShape.of(config), plan)) : null;
                 try (JobGroups.Group g = JobGroups.enter(sc, "evaluate-layer-" + layer,
                         "evaluate: layer %d/%d, %d variants", layer + 1, layers, plan.variants().size())) {
-                    JavaRDD<EvalStep> step = hidden.map(new EvaluateLayer(model, layer, planB, gptqB, blasThreads))
+                    JavaRDD<EvalStep> step = hidden.map(new EvaluateLayer(model, layer, planB,
+                                    gptq ? new StagedGptqWeights(storage, stagingUri) : null, blasThreads))
                             .setName("evaluation layer " + layer).persist(level);
                     JavaRDD<EvalBlock> next = step.map(EvalStep::next).setName("evaluation after layer " + layer)
                             .persist(level);
-                    // cut the lineage: this layer's broadcast GPTQ weights are destroyed below, and a later stage's
-                    // tasks would otherwise serialize the destroyed broadcast with the lineage
-                    next.rdd().localCheckpoint();
                     next.count();
                     Map<String, ClassErrorSums> errors = mergeErrors(step.map(EvalStep::errors));
                     step.unpersist(false);
@@ -122,10 +110,6 @@ public final class EvaluateStage {
                         m.put("massive_rows", sums.massiveRows());
                         perLayer.add(m);
                     });
-                } finally {
-                    if (gptqB != null) {
-                        gptqB.destroy();
-                    }
                 }
                 double done = (System.nanoTime() - stageStart) / 1e9;
                 LOG.info("evaluate: layer {}/{} done in {} s, ETA {}", layer + 1, layers,
@@ -166,32 +150,6 @@ public final class EvaluateStage {
                 false, false, scales.weightBits(), scales.groupSize());
         return new EvalPlan(variants, modelRotations, errorRotations, choices, weights, scales.activationBits(),
                 scales.kvBits(), massive, ro);
-    }
-
-    /** Layer {@code layer}'s GPTQ weights, dequantized from the staged layer file. */
-    static Map<String, float[]> gptqWeights(Storage storage, String stagingUri, int layer, DecoderShape shape,
-                                            EvalPlan plan) throws IOException {
-        LinearScalesSolver.Options options = plan.weightOptions();
-        IntScheme scheme = options.intScheme().forWeights();
-        Map<String, float[]> out = new HashMap<>();
-        String uri = stagingUri + "/" + ArtifactLayout.layerFile(layer);
-        try (SafetensorsFile file = SafetensorsFile.open(storage.openByteSource(uri))) {
-            for (LinearGroup group : LinearGroup.values()) {
-                for (String linear : group.linears()) {
-                    String prefix = group.prefix(layer, linear);
-                    int rows = LinearGroup.outWidth(shape, linear);
-                    int cols = LinearGroup.inWidth(shape, linear);
-                    byte[] codes = LinearScalesSolver.packsInt32(options.bits(), cols)
-                            ? Int4Packing.unpackInt32(file.read(prefix + ".gptq.weight_packed").ints(), rows, cols)
-                            : (byte[]) file.read(prefix + ".gptq.weight_codes").values();
-                    float[] scales = file.readFloats(prefix + ".gptq.weight_scale");
-                    float[] w = new float[rows * cols];
-                    IntQuantizer.dequantize(codes, w, rows, cols, scheme, new IntScales(scales, new int[scales.length]));
-                    out.put(linear, w);
-                }
-            }
-        }
-        return out;
     }
 
     private static Map<String, ClassErrorSums> mergeErrors(JavaRDD<Map<String, ClassErrorSums>> perBlock) {

@@ -9,9 +9,14 @@ import dev.rotcal.jobs.capture.RowSite;
 import dev.rotcal.jobs.config.ScalesSettings;
 import dev.rotcal.jobs.config.ScalesSettings.WeightMethod;
 import dev.rotcal.jobs.spark.JobGroups;
+import dev.rotcal.model.safetensors.Tensor;
+import java.util.HashMap;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import dev.rotcal.model.ModelConfig;
-import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.rotate.ModelRotation;
 import dev.rotcal.model.safetensors.SafetensorsDtype;
 import dev.rotcal.model.safetensors.SafetensorsWriter;
@@ -23,12 +28,10 @@ import dev.rotcal.scales.KvClipResult;
 import dev.rotcal.scales.LayerStatistics;
 import dev.rotcal.scales.LinearGroup;
 import dev.rotcal.scales.LinearInput;
-import dev.rotcal.scales.LinearScales;
 import dev.rotcal.scales.LinearScalesSolver;
 import dev.rotcal.scales.RotatedInput;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,11 +43,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage "scales" (DESIGN.md §2.5), after refine: per layer, the driver turns the capture stage's R1-independent
- * statistics and the rotated rows' sweeps into each linear input's statistics in the rotated basis (Hessians
- * R1ᵀ·H·R1, samples x·R1), the executors solve the layer's four linear groups in parallel (one task each:
- * rotate, fold, quantize), and the driver writes {@code layers/layer-{i:03d}.safetensors} into the staging area
- * and keeps the per-linear errors for metrics.json.
+ * Stage "scales" (DESIGN.md §2.5), after refine, as one Spark job of (layer, linear group) tasks: each task receives
+ * its share of the capture stage's merged statistics straight from the executors that hold them
+ * ({@link LayerStatisticsShards}: the layer's summary and the bands of its input's Hessian), puts its input together
+ * in the rotated basis (R1ᵀ·H·R1, x·R1, the rotated rows' sweeps from {@link RotatedInputsStage}), rotates and folds
+ * the group's weights and runs every requested quantizer ({@link SolveLinearGroup}). The driver then fetches the
+ * results one layer at a time, writes {@code layers/layer-{i:03d}.safetensors} into the staging area and keeps the
+ * per-linear errors for metrics.json: it holds one layer's tensors at a time and never a Hessian.
  */
 public final class ScalesStage {
     private static final Logger LOG = LoggerFactory.getLogger(ScalesStage.class);
@@ -71,82 +76,87 @@ public final class ScalesStage {
     }
 
     /**
-     * @param statistics per layer, from the capture stage
+     * @param statistics per layer, from the capture stage, on the executors
      * @param rotated    per (layer, site, rotation), from {@link RotatedInputsStage}
      * @param r1         (d, d) row-major R1
      */
     public static Outcome run(JavaSparkContext sc, ModelSource model, ModelConfig config,
-                              List<LayerStatistics> statistics, Map<RotatedInputsStage.Key, InputStatistics> rotated,
+                              LayerStatisticsShards statistics, Map<RotatedInputsStage.Key, InputStatistics> rotated,
                               double[] r1, ScalesSettings settings, int blasThreads, ArtifactPublisher publisher)
             throws IOException {
-        DecoderShape shape = DecoderShape.of(config);
-        int layers = statistics.size();
+        int layers = statistics.layerCount();
         LinearScalesSolver.Options options = new LinearScalesSolver.Options(settings.runs(WeightMethod.RTN),
                 settings.weightClipSearch(), settings.runs(WeightMethod.GPTQ), settings.runs(WeightMethod.NVFP4),
                 settings.runs(WeightMethod.MXFP4), settings.weightBits(), settings.groupSize(),
                 settings.runs(WeightMethod.LLM_FP4), settings.formats(), settings.fpSearchSteps(),
                 settings.staticActivationScales(), settings.activationBits());
+        @SuppressWarnings("unchecked")
+        JavaPairRDD<StatisticPiece.Id, StatisticPiece> pieces = JavaPairRDD.fromJavaRDD(
+                sc.union(statistics.layers().stream().map(JavaPairRDD::rdd).map(r -> JavaPairRDD.fromRDD(r,
+                        scala.reflect.ClassTag$.MODULE$.<StatisticPiece.Id>apply(StatisticPiece.Id.class),
+                        scala.reflect.ClassTag$.MODULE$.<StatisticPiece>apply(StatisticPiece.class)).map(t -> t))
+                        .toArray(JavaRDD[]::new)));
+        checkFinite(pieces);
         Broadcast<double[]> r1Broadcast = sc.broadcast(r1);
+        Broadcast<HashMap<RotatedInputsStage.Key, InputStatistics>> rotatedBroadcast = sc.broadcast(
+                new HashMap<>(rotated));
         List<Object> layerMetrics = new ArrayList<>();
         List<LayerChoice> choices = new ArrayList<>();
-        try {
+        JavaRDD<GroupResult> results = null;
+        try (JobGroups.Group g = JobGroups.enter(sc, "scales-solve",
+                "scales: %d layers × %d linear groups, %s", layers, LinearGroup.values().length,
+                settings.weightMethods())) {
+            results = pieces.flatMapToPair(t -> consumers(t._2()).iterator())
+                    .groupByKey(new GroupKey.Partitions(layers))
+                    .map(new SolveLinearGroup(model, r1Broadcast, rotatedBroadcast, options, blasThreads))
+                    .setName("scales results")
+                    .persist(StorageLevel.MEMORY_AND_DISK_SER());
             long stageStart = System.nanoTime();
-            for (LayerStatistics stats : statistics) {
-                int layer = stats.layer();
-                if (stats.nonFiniteBlocks() > 0) {
-                    throw new BadInputException(String.format("Cannot compute the scales of layer %d: %d block(s) of"
-                            + " its captured activations hold NaN or Inf (check the checkpoint's weights of layers <= %d)",
-                            layer, stats.nonFiniteBlocks(), layer));
-                }
-                long start = System.nanoTime();
-                Map<LinearInput, RotatedInput> inputs = rotatedInputs(stats, rotated, r1, shape.hidden());
-                Map<LinearGroup, RotatedInput> byGroup = new EnumMap<>(LinearGroup.class);
-                for (LinearGroup g : LinearGroup.values()) {
-                    byGroup.put(g, inputs.get(g.input()));
-                }
-                Broadcast<Map<LinearGroup, RotatedInput>> groupInputs = sc.broadcast(byGroup);
-                List<List<LinearScales>> solved;
-                try (JobGroups.Group g = JobGroups.enter(sc, "scales-layer-" + layer,
-                        "scales: layer %d/%d, %s", layer + 1, layers, settings.weightMethods())) {
-                    solved = sc.parallelize(Arrays.asList(LinearGroup.values()), LinearGroup.values().length)
-                            .map(new SolveLinearGroup(model, layer, r1Broadcast, groupInputs, options, blasThreads))
-                            .collect();
-                } finally {
-                    groupInputs.destroy();
-                }
-                LayerChoice choice = choice(stats, rotated);
-                choices.add(choice);
+            for (int layer = 0; layer < layers; layer++) {
+                int wanted = layer;
+                List<GroupResult> solved = new ArrayList<>(results.filter(r -> r.layer() == wanted).collect());
+                solved.sort(java.util.Comparator.comparing(GroupResult::group));
                 List<Tensor> tensors = new ArrayList<>();
                 Map<String, Object> linears = new LinkedHashMap<>();
-                Map<String, Object> staticScales = new LinkedHashMap<>();
-                for (List<LinearScales> group : solved) {
-                    for (LinearScales s : group) {
-                        tensors.addAll(s.tensors());
-                        if (s.metrics().containsKey("static")) {
-                            staticScales.put(s.linear(), s.metrics().get("static"));
-                        } else {
-                            linears.put(s.linear(), s.metrics());
-                        }
+                Map<LinearInput, Map<String, Object>> activations = new EnumMap<>(LinearInput.class);
+                Map<LinearInput, Float> r1Independent = new EnumMap<>(LinearInput.class);
+                GroupResult qkv = null;
+                for (GroupResult r : solved) {
+                    tensors.addAll(r.tensors());
+                    linears.putAll(r.linears());
+                    activations.put(r.group().input(), r.activation());
+                    r1Independent.put(r.group().input(), r.inputClip());
+                    if (r.group() == LinearGroup.QKV) {
+                        qkv = r;
                     }
                 }
-                Map<String, Object> activations = activationParameters(layer, inputs, staticScales, tensors);
-                Map<String, Object> kv = kvParameters(layer, stats.kvSweeps(), tensors);
+                if (solved.size() != LinearGroup.values().length || qkv == null) {
+                    throw new IllegalStateException("[BUG] scales of layer " + layer + ": " + solved.size()
+                            + " group results");
+                }
+                choices.add(choice(layer, rotated, r1Independent, qkv.keyClip(), qkv.valueClip()));
                 publisher.write(ArtifactLayout.layerFile(layer),
-                        out -> SafetensorsWriter.write(out, metadata(layer, settings), tensors));
+                        out -> SafetensorsWriter.write(out, metadata(wanted, settings), tensors));
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("layer", layer);
                 m.put("linears", linears);
-                m.put("activations", activations);
-                m.put("kv", kv);
+                Map<String, Object> activationMetrics = new LinkedHashMap<>();
+                activations.forEach((input, metrics) -> activationMetrics.put(input.key(), metrics));
+                m.put("activations", activationMetrics);
+                m.put("kv", qkv.kv());
                 formatChoice(linears).ifPresent(c -> m.put("format_choice", c));
                 layerMetrics.add(m);
                 double done = (System.nanoTime() - stageStart) / 1e9;
-                LOG.info("scales: layer {}/{} done in {} s ({} tensors), ETA {}", layer + 1, layers,
-                        String.format("%.1f", (System.nanoTime() - start) / 1e9), tensors.size(),
+                LOG.info("scales: layer {}/{} published ({} tensors), {} s into the stage, ETA {}", layer + 1,
+                        layers, tensors.size(), String.format("%.1f", done),
                         Eta.format(done / (layer + 1) * (layers - layer - 1)));
             }
         } finally {
+            if (results != null) {
+                results.unpersist(false);
+            }
             r1Broadcast.destroy();
+            rotatedBroadcast.destroy();
         }
         Map<String, Object> metrics = new LinkedHashMap<>();
         // the keys the linears' metrics use (llm-fp4 → llm_fp4)
@@ -155,6 +165,30 @@ public final class ScalesStage {
         metrics.put("group_size", settings.groupSize());
         metrics.put("layers", layerMetrics);
         return new Outcome(metrics, choices);
+    }
+
+    /** The tasks a piece goes to: a layer's summary to each of its groups, a Hessian band to its input's group. */
+    private static List<Tuple2<GroupKey, StatisticPiece>> consumers(StatisticPiece piece) {
+        List<Tuple2<GroupKey, StatisticPiece>> out = new ArrayList<>();
+        for (LinearGroup g : LinearGroup.values()) {
+            if (piece.isSummary() || g.input() == piece.input()) {
+                out.add(new Tuple2<>(new GroupKey(piece.layer(), g), piece));
+            }
+        }
+        return out;
+    }
+
+    /** Refuses layers whose captures held NaN / Inf (counted in the summaries; a small job). */
+    private static void checkFinite(JavaPairRDD<StatisticPiece.Id, StatisticPiece> pieces) {
+        List<Tuple2<Integer, Long>> bad = pieces.values().filter(StatisticPiece::isSummary)
+                .map(p -> new Tuple2<>(p.layer(), p.summary().nonFiniteBlocks()))
+                .filter(t -> t._2() > 0).collect();
+        if (!bad.isEmpty()) {
+            Tuple2<Integer, Long> first = bad.stream().min(java.util.Comparator.comparing(Tuple2::_1)).get();
+            throw new BadInputException(String.format("Cannot compute the scales of layer %d: %d block(s) of"
+                    + " its captured activations hold NaN or Inf (check the checkpoint's weights of layers <= %d)",
+                    first._1(), first._2(), first._1()));
+        }
     }
 
     /**
@@ -190,7 +224,7 @@ public final class ScalesStage {
         return java.util.Optional.of(c);
     }
 
-    /** Each input's statistics in the rotated model's basis. */
+    /** Each input's statistics in the rotated model's basis (all four inputs of a layer, on one machine). */
     static Map<LinearInput, RotatedInput> rotatedInputs(LayerStatistics stats,
                                                         Map<RotatedInputsStage.Key, InputStatistics> rotated,
                                                         double[] r1, int d) {
@@ -198,17 +232,28 @@ public final class ScalesStage {
         for (LinearInput input : LinearInput.values()) {
             InputStatistics s = stats.input(input);
             double[] hessian = s.hessian() == null ? null : s.hessian().hessian();
-            float[] sample = s.sample();
-            if (input.rotatedByR1()) {
-                InputStatistics r = rotated.get(new RotatedInputsStage.Key(stats.layer(), site(input), DFROT));
-                inputs.put(input, new RotatedInput(d, hessian == null ? null : conjugate(hessian, r1, d),
-                        ModelRotation.rotateRows(sample, s.sampleRows(), r1, d), s.sampleRows(), r.channelAbsMax(), r.sweep()));
-            } else {
-                inputs.put(input, new RotatedInput(s.width(), hessian, sample, s.sampleRows(), s.channelAbsMax(),
-                        s.sweep()));
-            }
+            InputStatistics swept = input.rotatedByR1()
+                    ? rotated.get(new RotatedInputsStage.Key(stats.layer(), site(input), DFROT)) : null;
+            inputs.put(input, rotatedInput(input, s, hessian, swept, r1, d));
         }
         return inputs;
+    }
+
+    /**
+     * One input's statistics in the rotated model's basis: attn_in / mlp_in (un-rotated in the capture) get R1ᵀ·H·R1,
+     * x·R1 and the sweep and channel maxima measured on the rotated rows ({@code swept}); the others pass through.
+     *
+     * @param hessian GPTQ's H of the un-rotated input (owned: may be overwritten), or null
+     */
+    static RotatedInput rotatedInput(LinearInput input, InputStatistics s, double[] hessian, InputStatistics swept,
+                                     double[] r1, int d) {
+        float[] sample = s.sample();
+        if (input.rotatedByR1()) {
+            return new RotatedInput(d, hessian == null ? null : conjugate(hessian, r1, d),
+                    ModelRotation.rotateRows(sample, s.sampleRows(), r1, d), s.sampleRows(), swept.channelAbsMax(),
+                    swept.sweep());
+        }
+        return new RotatedInput(s.width(), hessian, sample, s.sampleRows(), s.channelAbsMax(), s.sweep());
     }
 
     static RowSite site(LinearInput input) {
@@ -235,51 +280,45 @@ public final class ScalesStage {
         return out;
     }
 
-    private static LayerChoice choice(LayerStatistics stats, Map<RotatedInputsStage.Key, InputStatistics> rotated) {
+    private static LayerChoice choice(int layer, Map<RotatedInputsStage.Key, InputStatistics> rotated,
+                                      Map<LinearInput, Float> inputClips, float keyClip, float valueClip) {
         Map<String, Map<LinearInput, Float>> ratios = new TreeMap<>();
         for (String rotation : List.of(DFROT, RANDOM_HADAMARD)) {
             Map<LinearInput, Float> byInput = new EnumMap<>(LinearInput.class);
             for (LinearInput input : LinearInput.values()) {
-                ClipSweep sweep = input.rotatedByR1()
-                        ? rotated.get(new RotatedInputsStage.Key(stats.layer(), site(input), rotation)).sweep()
-                        : stats.input(input).sweep();
-                byInput.put(input, sweep.bestRatio());
+                byInput.put(input, input.rotatedByR1()
+                        ? rotated.get(new RotatedInputsStage.Key(layer, site(input), rotation)).sweep().bestRatio()
+                        : inputClips.get(input));
             }
             ratios.put(rotation, byInput);
         }
-        KvClipResult kv = stats.kvSweeps();
-        return new LayerChoice(stats.layer(), ratios, kv.key().bestRatio(), kv.value().bestRatio());
+        return new LayerChoice(layer, ratios, keyClip, valueClip);
     }
 
     /**
-     * Per input: the chosen clip ratio (tensor "{input}.clip_ratio"), its error and clip 1.0's, the NVFP4 input_scale
-     * and, when computed, the static steps' metrics.
+     * One input's activation parameters: the chosen clip ratio (tensor "{input}.clip_ratio"), its error and clip 1.0's,
+     * the NVFP4 input_scale and, when computed, the static steps' metrics.
      */
-    private static Map<String, Object> activationParameters(int layer, Map<LinearInput, RotatedInput> inputs,
-                                                            Map<String, Object> staticScales, List<Tensor> tensors) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (LinearInput input : LinearInput.values()) {
-            RotatedInput r = inputs.get(input);
-            ClipSweep sweep = r.sweep();
-            String prefix = "model.layers." + layer + "." + input.key();
-            tensors.add(scalar(prefix + ".clip_ratio", sweep.bestRatio()));
-            float inputScale = Fp4WeightScales.activationGlobalScale(r.absMax());
-            tensors.add(scalar(prefix + ".nvfp4.input_scale", inputScale));
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("clip_ratio", sweep.bestRatio());
-            m.put("error", sweep.bestError());
-            m.put("error_clip_1", sweep.errorAtLargestRatio());
-            m.put("abs_max", r.absMax());
-            m.put("nvfp4_input_scale", inputScale);
-            if (staticScales.containsKey(input.key())) {
-                m.put("static", staticScales.get(input.key()));
-            }
-            out.put(input.key(), m);
+    static Map<String, Object> activationParameters(int layer, LinearInput input, RotatedInput r,
+                                                    Object staticMetrics, List<Tensor> tensors) {
+        ClipSweep sweep = r.sweep();
+        String prefix = "model.layers." + layer + "." + input.key();
+        tensors.add(scalar(prefix + ".clip_ratio", sweep.bestRatio()));
+        float inputScale = Fp4WeightScales.activationGlobalScale(r.absMax());
+        tensors.add(scalar(prefix + ".nvfp4.input_scale", inputScale));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("clip_ratio", sweep.bestRatio());
+        m.put("error", sweep.bestError());
+        m.put("error_clip_1", sweep.errorAtLargestRatio());
+        m.put("abs_max", r.absMax());
+        m.put("nvfp4_input_scale", inputScale);
+        if (staticMetrics != null) {
+            m.put("static", staticMetrics);
         }
-        return out;
+        return m;
     }
 
-    private static Map<String, Object> kvParameters(int layer, KvClipResult kv, List<Tensor> tensors) {
+    static Map<String, Object> kvParameters(int layer, KvClipResult kv, List<Tensor> tensors) {
         String prefix = "model.layers." + layer + ".self_attn.";
         tensors.add(scalar(prefix + "k_cache.clip_ratio", kv.key().bestRatio()));
         tensors.add(scalar(prefix + "v_cache.clip_ratio", kv.value().bestRatio()));

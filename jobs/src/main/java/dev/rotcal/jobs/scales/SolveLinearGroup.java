@@ -7,55 +7,106 @@ import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.forward.LayerWeights;
 import dev.rotcal.model.rotate.ModelRotation;
+import dev.rotcal.model.safetensors.Tensor;
+import dev.rotcal.scales.HessianAccumulator;
+import dev.rotcal.scales.HessianBand;
+import dev.rotcal.scales.InputStatistics;
+import dev.rotcal.scales.LayerStatistics;
 import dev.rotcal.scales.LinearGroup;
+import dev.rotcal.scales.LinearInput;
 import dev.rotcal.scales.LinearScales;
 import dev.rotcal.scales.LinearScalesSolver;
 import dev.rotcal.scales.RotatedInput;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
+import scala.Tuple2;
 
 /**
- * Executor side of the scales stage: one {@link LinearGroup} of one layer. Reads the layer's tensors from the
- * checkpoint, rotates and folds them (R1 from refine, R2 and R4's offline half) and runs every requested weight
- * quantizer on the group's linears.
+ * Executor side of the scales stage: one {@link LinearGroup} of one layer. Receives the group's share of the merged
+ * statistics (the layer's summary and the bands of its input's Hessian), puts the input together in the rotated
+ * model's basis (R1ᵀ·H·R1 and x·R1 for attn_in / mlp_in), reads the layer's tensors from the checkpoint, rotates and
+ * folds them (R1 from refine, R2 and R4's offline half) and runs every requested weight quantizer on the group's
+ * linears; also the group input's activation parameters and, for q/k/v, the KV cache's.
  */
-final class SolveLinearGroup implements Function<LinearGroup, List<LinearScales>> {
+final class SolveLinearGroup implements Function<Tuple2<GroupKey, Iterable<StatisticPiece>>, GroupResult> {
     private static final long serialVersionUID = 1L;
 
     private final ModelSource model;
-    private final int layer;
     private final Broadcast<double[]> r1;                       // (d, d) row-major
-    private final Broadcast<Map<LinearGroup, RotatedInput>> inputs;
+    private final Broadcast<HashMap<RotatedInputsStage.Key, InputStatistics>> rotated;
     private final LinearScalesSolver.Options options;
     private final int blasThreads;
 
-    SolveLinearGroup(ModelSource model, int layer, Broadcast<double[]> r1,
-                     Broadcast<Map<LinearGroup, RotatedInput>> inputs, LinearScalesSolver.Options options,
-                     int blasThreads) {
+    SolveLinearGroup(ModelSource model, Broadcast<double[]> r1,
+                     Broadcast<HashMap<RotatedInputsStage.Key, InputStatistics>> rotated,
+                     LinearScalesSolver.Options options, int blasThreads) {
         this.model = model;
-        this.layer = layer;
         this.r1 = r1;
-        this.inputs = inputs;
+        this.rotated = rotated;
         this.options = options;
         this.blasThreads = blasThreads;
     }
 
     @Override
-    public List<LinearScales> call(LinearGroup group) {
+    public GroupResult call(Tuple2<GroupKey, Iterable<StatisticPiece>> pieces) {
         DenseLinearAlgebra.setBlasThreads(blasThreads);
+        int layer = pieces._1().layer();
+        LinearGroup group = pieces._1().group();
+        LayerStatistics summary = null;
+        List<HessianBand> bands = new ArrayList<>();
+        for (StatisticPiece p : pieces._2()) {
+            if (p.isSummary()) {
+                summary = p.summary();
+            } else {
+                bands.add(p.band());
+            }
+        }
+        if (summary == null) {
+            throw new IllegalStateException("[BUG] no statistics summary for layer " + layer + " group " + group);
+        }
         ModelConfig config = model.config();
         DecoderShape shape = DecoderShape.of(config);
-        LayerWeights rotated = ModelRotation.rotateLayer(LayerWeightsCache.readFloats(model, config, layer),
+        LinearInput input = group.input();
+        InputStatistics stats = summary.input(input);
+        double[] hessian = bands.isEmpty() ? null
+                : HessianAccumulator.assemble(stats.width(), bands).takeHessian();
+        bands.clear();
+        InputStatistics swept = input.rotatedByR1() ? rotated.value().get(
+                new RotatedInputsStage.Key(layer, ScalesStage.site(input), ScalesStage.DFROT)) : null;
+        RotatedInput in = ScalesStage.rotatedInput(input, stats, hessian, swept, r1.value(), shape.hidden());
+
+        LayerWeights weights = ModelRotation.rotateLayer(LayerWeightsCache.readFloats(model, config, layer),
                 r1.value(), shape, true, true);
-        Map<String, float[]> weights = new LinkedHashMap<>();
+        Map<String, float[]> ws = new LinkedHashMap<>();
         Map<String, Integer> outs = new LinkedHashMap<>();
         for (String linear : group.linears()) {
-            weights.put(linear, LinearGroup.weight(rotated, linear));
+            ws.put(linear, LinearGroup.weight(weights, linear));
             outs.put(linear, LinearGroup.outWidth(shape, linear));
         }
-        return LinearScalesSolver.solve(group, layer, weights, outs, inputs.value().get(group), options);
+        List<LinearScales> solved = LinearScalesSolver.solve(group, layer, ws, outs, in, options);
+
+        List<Tensor> tensors = new ArrayList<>();
+        Map<String, Object> linears = new LinkedHashMap<>();
+        Object staticMetrics = null;
+        for (LinearScales s : solved) {
+            tensors.addAll(s.tensors());
+            if (s.metrics().containsKey("static")) {
+                staticMetrics = s.metrics().get("static");
+            } else {
+                linears.put(s.linear(), s.metrics());
+            }
+        }
+        Map<String, Object> activation = ScalesStage.activationParameters(layer, input, in, staticMetrics, tensors);
+        if (group == LinearGroup.QKV) {
+            Map<String, Object> kv = ScalesStage.kvParameters(layer, summary.kvSweeps(), tensors);
+            return new GroupResult(layer, group, tensors, linears, activation, in.sweep().bestRatio(), kv,
+                    summary.kvSweeps().key().bestRatio(), summary.kvSweeps().value().bestRatio());
+        }
+        return new GroupResult(layer, group, tensors, linears, activation, in.sweep().bestRatio(), null, 0f, 0f);
     }
 }

@@ -67,6 +67,11 @@ public record CalibrationTokens(TokenWindows windows, List<TokenBlock> blocks) {
         return Sha256.of(bytes.array());
     }
 
+    /** The same windows dealt into at most {@code maxBlocks} blocks (one capture task each). */
+    public CalibrationTokens reblocked(int maxBlocks) {
+        return new CalibrationTokens(windows, blocks(windows, maxBlocks));
+    }
+
     private static List<TokenBlock> blocks(TokenWindows windows, int maxBlocks) {
         int n = windows.count();
         int seqLen = windows.sequenceLength();

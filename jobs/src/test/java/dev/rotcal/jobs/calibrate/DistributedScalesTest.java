@@ -128,10 +128,9 @@ class DistributedScalesTest {
     @Test
     void mergedStatisticsEqualASingleMachineComputationOnTheSameBlocks() {
         Reference reference = Reference.of(fourBlocks.blocks());
-        List<LayerStatistics> merged = capturedFour.statistics();
-        assertThat(merged).hasSize(config.numHiddenLayers());
-        for (int layer = 0; layer < merged.size(); layer++) {
-            LayerStatistics stats = merged.get(layer);
+        assertThat(capturedFour.statistics().layerCount()).isEqualTo(config.numHiddenLayers());
+        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+            LayerStatistics stats = capturedFour.statistics().collect(layer);
             assertThat(stats.layer()).isEqualTo(layer);
             for (LinearInput input : LinearInput.values()) {
                 String what = String.format("layer %d %s", layer, input.key());
@@ -170,8 +169,8 @@ class DistributedScalesTest {
     void oneBlockOnOnePartitionAgreesWithFourOnFour() throws Exception {
         double worstHessian = 0;
         for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
-            LayerStatistics one = capturedOne.statistics().get(layer);
-            LayerStatistics four = capturedFour.statistics().get(layer);
+            LayerStatistics one = capturedOne.statistics().collect(layer);
+            LayerStatistics four = capturedFour.statistics().collect(layer);
             for (LinearInput input : LinearInput.values()) {
                 String what = String.format("layer %d %s", layer, input.key());
                 double h = relativeDifference(one.input(input).hessian().sumOfOuterProducts(),

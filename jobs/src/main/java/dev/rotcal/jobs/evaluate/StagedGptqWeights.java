@@ -1,0 +1,55 @@
+package dev.rotcal.jobs.evaluate;
+
+import dev.rotcal.artifact.ArtifactLayout;
+import dev.rotcal.artifact.Storage;
+import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.safetensors.SafetensorsFile;
+import dev.rotcal.quant.IntQuantizer;
+import dev.rotcal.quant.IntScales;
+import dev.rotcal.quant.IntScheme;
+import dev.rotcal.scales.Int4Packing;
+import dev.rotcal.scales.LinearGroup;
+import dev.rotcal.scales.LinearScalesSolver;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The GPTQ weights of the staged layer files, read by the executors that evaluate a layer (never by the driver: at
+ * LLaMA-3-8B widths one layer's dequantized weights are 0.87 GB), so the evaluation checks the published codes.
+ *
+ * @param storage    where the staging area is
+ * @param stagingUri the run's staging folder (holding layers/layer-{i:03d}.safetensors)
+ */
+record StagedGptqWeights(Storage storage, String stagingUri) implements Serializable {
+
+    /** Layer {@code layer}'s GPTQ weights, linear name → (out, in) dequantized. */
+    Map<String, float[]> read(int layer, DecoderShape shape, LinearScalesSolver.Options options) {
+        IntScheme scheme = options.intScheme().forWeights();
+        Map<String, float[]> out = new HashMap<>();
+        String uri = stagingUri + "/" + ArtifactLayout.layerFile(layer);
+        try (SafetensorsFile file = SafetensorsFile.open(storage.openByteSource(uri))) {
+            for (LinearGroup group : LinearGroup.values()) {
+                for (String linear : group.linears()) {
+                    String prefix = group.prefix(layer, linear);
+                    int rows = LinearGroup.outWidth(shape, linear);
+                    int cols = LinearGroup.inWidth(shape, linear);
+                    byte[] codes = LinearScalesSolver.packsInt32(options.bits(), cols)
+                            ? Int4Packing.unpackInt32(file.read(prefix + ".gptq.weight_packed").ints(), rows, cols)
+                            : (byte[]) file.read(prefix + ".gptq.weight_codes").values();
+                    float[] scales = file.readFloats(prefix + ".gptq.weight_scale");
+                    float[] w = new float[rows * cols];
+                    IntQuantizer.dequantize(codes, w, rows, cols, scheme,
+                            new IntScales(scales, new int[scales.length]));
+                    out.put(linear, w);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the GPTQ weights of layer " + layer + " from " + uri + ": "
+                    + e.getMessage(), e);
+        }
+        return out;
+    }
+}

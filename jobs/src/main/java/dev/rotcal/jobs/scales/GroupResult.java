@@ -1,0 +1,23 @@
+package dev.rotcal.jobs.scales;
+
+import dev.rotcal.model.safetensors.Tensor;
+import dev.rotcal.scales.LinearGroup;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one scales task returns for one linear group of one layer: the layer-file tensors of its linears and of its
+ * input's activation parameters (and, for q/k/v, the KV cache's), and their metrics.
+ *
+ * @param linears     linear name → method → metric name → value, in the group's linear order
+ * @param activation  the group's input's activation metrics (clip ratio, errors, abs max, NVFP4 input scale, static)
+ * @param inputClip   the clip ratio chosen for the group's input (R1-independent for o_proj_in / down_proj_in)
+ * @param kv          the KV-cache metrics (q/k/v group only, else null)
+ * @param keyClip     K's clip ratio (q/k/v group only)
+ * @param valueClip   V's clip ratio (q/k/v group only)
+ */
+record GroupResult(int layer, LinearGroup group, List<Tensor> tensors, Map<String, Object> linears,
+                   Map<String, Object> activation, float inputClip, Map<String, Object> kv, float keyClip,
+                   float valueClip) implements Serializable {
+}

@@ -1,0 +1,186 @@
+package dev.rotcal.jobs.scales;
+
+import dev.rotcal.scales.HessianBand;
+import dev.rotcal.scales.LayerStatistics;
+import dev.rotcal.scales.LinearInput;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * The scales stage's calibration statistics, kept on the executors (DESIGN.md §2.5): per layer, the capture
+ * partitions' partial {@link LayerStatistics} are cut into pieces (the Hessian-free summary and bands of each
+ * input's Hessian of at most {@link #BAND_BYTES}), shuffled by piece and merged on the executors in capture-partition
+ * order — a fixed order, so the sums are bit-identical for the same partitioning on any cluster — and the merged
+ * pieces stay persisted there until the scales stage consumes them. The driver never holds a Hessian.
+ */
+public final class LayerStatisticsShards implements Serializable {
+    private static final long serialVersionUID = 1L;
+    /** Largest Hessian band that travels as one record: 32 MiB (1,024 rows of a 4,096-wide Hessian). */
+    public static final long BAND_BYTES = 32L << 20;
+
+    private final transient List<JavaPairRDD<StatisticPiece.Id, StatisticPiece>> layers = new ArrayList<>();
+
+    /**
+     * Reduces one layer's partials (at most one per partition, as the capture stage produces them) and keeps the
+     * merged pieces, persisted and materialized, on the executors.
+     *
+     * @param partials   the layer's per-partition statistics
+     * @param partitions partitions of the merged pieces
+     */
+    public void add(JavaRDD<LayerStatistics> partials, int partitions, StorageLevel level) {
+        JavaPairRDD<Tagged, StatisticPiece> pieces = partials.mapPartitionsWithIndex(
+                (source, it) -> pieces(source, it), true).mapToPair(t -> t);
+        JavaPairRDD<StatisticPiece.Id, StatisticPiece> merged = pieces
+                .repartitionAndSortWithinPartitions(new ByPiece(Math.max(1, partitions)), new TaggedOrder())
+                .mapPartitionsToPair(LayerStatisticsShards::mergeRuns, true)
+                .setName("scales statistics of layer " + layers.size())
+                .persist(level);
+        merged.count();
+        layers.add(merged);
+    }
+
+    /** The merged pieces of every layer added so far, layer by layer. */
+    public List<JavaPairRDD<StatisticPiece.Id, StatisticPiece>> layers() {
+        return List.copyOf(layers);
+    }
+
+    public int layerCount() {
+        return layers.size();
+    }
+
+    /**
+     * Layer {@code layer}'s merged statistics gathered on the driver, Hessians included — for tests and inspection
+     * of small models only: the scales stage never calls it.
+     */
+    public LayerStatistics collect(int layer) {
+        LayerStatistics summary = null;
+        Map<LinearInput, List<HessianBand>> bands = new java.util.EnumMap<>(LinearInput.class);
+        for (StatisticPiece p : layers.get(layer).values().collect()) {
+            if (p.isSummary()) {
+                summary = p.summary();
+            } else {
+                bands.computeIfAbsent(p.input(), k -> new ArrayList<>()).add(p.band());
+            }
+        }
+        if (summary == null) {
+            throw new IllegalStateException("[BUG] no statistics summary for layer " + layer);
+        }
+        if (bands.isEmpty()) {
+            return summary;
+        }
+        Map<LinearInput, dev.rotcal.scales.HessianAccumulator> hessians = new java.util.EnumMap<>(LinearInput.class);
+        for (LinearInput input : LinearInput.values()) {
+            hessians.put(input, dev.rotcal.scales.HessianAccumulator.assemble(summary.input(input).width(),
+                    bands.get(input)));
+        }
+        return summary.withHessians(hessians);
+    }
+
+    /** Frees the executors' copies. */
+    public void unpersist() {
+        layers.forEach(rdd -> rdd.unpersist(false));
+    }
+
+    private static Iterator<Tuple2<Tagged, StatisticPiece>> pieces(int source, Iterator<LayerStatistics> it) {
+        List<Tuple2<Tagged, StatisticPiece>> out = new ArrayList<>();
+        while (it.hasNext()) {
+            LayerStatistics s = it.next();
+            for (Map.Entry<LinearInput, List<HessianBand>> e : s.hessianBands(BAND_BYTES).entrySet()) {
+                for (HessianBand b : e.getValue()) {
+                    StatisticPiece p = StatisticPiece.band(s.layer(), e.getKey(), b);
+                    out.add(new Tuple2<>(new Tagged(p.id(), source), p));
+                }
+            }
+            StatisticPiece summary = StatisticPiece.summary(s.withoutHessians());
+            out.add(new Tuple2<>(new Tagged(summary.id(), source), summary));
+        }
+        return out.iterator();
+    }
+
+    /** Merges each run of equal ids (sorted by source partition within the run) into one piece, streaming. */
+    private static Iterator<Tuple2<StatisticPiece.Id, StatisticPiece>> mergeRuns(
+            Iterator<Tuple2<Tagged, StatisticPiece>> sorted) {
+        return new Iterator<>() {
+            private Tuple2<Tagged, StatisticPiece> next = sorted.hasNext() ? sorted.next() : null;
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public Tuple2<StatisticPiece.Id, StatisticPiece> next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                StatisticPiece.Id id = next._1().id();
+                StatisticPiece acc = next._2();
+                next = null;
+                while (sorted.hasNext()) {
+                    Tuple2<Tagged, StatisticPiece> t = sorted.next();
+                    if (!t._1().id().equals(id)) {
+                        next = t;
+                        break;
+                    }
+                    acc = acc.merge(t._2());
+                }
+                return new Tuple2<>(id, acc);
+            }
+        };
+    }
+
+    /** A piece's id and the capture partition it came from: the shuffle key. */
+    record Tagged(StatisticPiece.Id id, int source) implements Serializable {
+    }
+
+    /** Sorts by piece, then by source partition: the merge order. */
+    static final class TaggedOrder implements Comparator<Tagged>, Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int compare(Tagged a, Tagged b) {
+            int c = a.id().compareTo(b.id());
+            return c != 0 ? c : Integer.compare(a.source(), b.source());
+        }
+    }
+
+    /** All partials of one piece go to the same partition, whatever their source. */
+    static final class ByPiece extends Partitioner {
+        private static final long serialVersionUID = 1L;
+        private final int partitions;
+
+        ByPiece(int partitions) {
+            this.partitions = partitions;
+        }
+
+        @Override
+        public int numPartitions() {
+            return partitions;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return Math.floorMod(((Tagged) key).id().hashCode(), partitions);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ByPiece b && b.partitions == partitions;
+        }
+
+        @Override
+        public int hashCode() {
+            return partitions;
+        }
+    }
+}
