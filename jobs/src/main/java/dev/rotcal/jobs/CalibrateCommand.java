@@ -4,6 +4,8 @@ import dev.rotcal.artifact.SecretRedactor;
 import dev.rotcal.jobs.calibrate.CalibrationJob;
 import dev.rotcal.jobs.calibrate.RunSummary;
 import dev.rotcal.jobs.config.PreflightResult;
+import dev.rotcal.jobs.config.MemoryBudget;
+import dev.rotcal.jobs.config.MemoryEstimate;
 import dev.rotcal.jobs.config.Preflight;
 import dev.rotcal.jobs.config.RotcalSettings;
 import dev.rotcal.jobs.config.SettingsLoader;
@@ -76,6 +78,12 @@ public final class CalibrateCommand implements Callable<Integer> {
                 sparkConf.setIfMissing("spark.driver.host", "127.0.0.1");
             }
             HadoopSettings.apply(sparkConf, hadoop);
+            if (preflight.modelConfig().isPresent()) {
+                MemoryBudget.Available available = MemoryBudget.Available.of(sparkConf);
+                int partitions = settings.spark().partitions() > 0 ? settings.spark().partitions()
+                        : sparkConf.getInt("spark.default.parallelism", available.tasksPerExecutor());
+                MemoryBudget.check(MemoryEstimate.of(preflight.modelConfig().get(), settings, partitions), available);
+            }
             return new CalibrationJob(settings, storage, preflight).run(sparkConf, resume);
         }
     }

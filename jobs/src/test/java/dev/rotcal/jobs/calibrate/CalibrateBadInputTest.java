@@ -73,6 +73,24 @@ class CalibrateBadInputTest {
     }
 
     @Test
+    void executorsTooSmallForTheMemoryEstimate() throws IOException {
+        Path out = dir.resolve("out-memory");
+        System.setProperty("spark.executor.memory", "400m");
+        CliRun run;
+        long start = System.nanoTime();
+        try {
+            // a cluster master that nothing listens on: the refusal must come before Spark tries to reach it
+            run = calibrate(local(model, out, "rotcal.spark.master=\"spark://127.0.0.1:9\""));
+        } finally {
+            System.clearProperty("spark.executor.memory");
+        }
+        assertThat((System.nanoTime() - start) / 1e9).as("refused before any Spark work").isLessThan(10);
+        assertOneInputErrorLine(run, "executors too small").contains("stage").contains("spark.executor.memory")
+                .contains("raise it");
+        assertNothingPublished(out);
+    }
+
+    @Test
     void aHiddenSizeWithoutHadamardMatrix() throws IOException {
         Path broken = DemoRuns.copyFolder(model, dir.resolve("hidden-100"));
         ObjectMapper json = new ObjectMapper();

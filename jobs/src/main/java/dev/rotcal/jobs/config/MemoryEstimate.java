@@ -1,0 +1,132 @@
+package dev.rotcal.jobs.config;
+
+import dev.rotcal.jobs.scales.LayerStatisticsShards;
+import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.forward.DecoderShape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * rotcal's memory model (README "Memory"): from the model's shapes and the settings, the peak heap of the driver
+ * and of one executor task, and the native (off-heap) memory of one executor JVM, for every stage — before any Spark
+ * work, so that {@link MemoryBudget} can refuse a run that cannot fit. The figures are the big arrays each stage
+ * allocates (the code's own sizes, listed per stage in {@link Stage#detail}); small objects and JVM overheads are
+ * covered by a fixed margin in {@link MemoryBudget}.
+ */
+public final class MemoryEstimate {
+    private static final long F = 4;
+    private static final long D = 8;
+
+    /**
+     * One stage's needs, in bytes.
+     *
+     * @param driverHeap  the driver's own arrays (beyond Spark's)
+     * @param taskHeap    one task's arrays
+     * @param sharedHeap  arrays shared by the tasks of one executor JVM (a layer's weights while read)
+     * @param nativeBytes off-heap memory of one executor JVM (ND4J buffers: the layer weights in native memory)
+     * @param detail      the largest items, for the log and the refusal
+     */
+    public record Stage(String name, long driverHeap, long taskHeap, long sharedHeap, long nativeBytes,
+                        String detail) {
+    }
+
+    private final List<Stage> stages;
+
+    private MemoryEstimate(List<Stage> stages) {
+        this.stages = List.copyOf(stages);
+    }
+
+    public List<Stage> stages() {
+        return stages;
+    }
+
+    /**
+     * @param partitions the job's partitions (capture blocks, refine row partitions)
+     */
+    public static MemoryEstimate of(ModelConfig config, RotcalSettings settings, int partitions) {
+        DecoderShape s = DecoderShape.of(config);
+        long d = s.hidden();
+        long inter = s.intermediate();
+        long q = s.qWidth();
+        long kv = s.kvWidth();
+        long vocab = config.vocabSize();
+        long layers = config.numHiddenLayers();
+        long layerParams = d * q + 2 * d * kv + q * d + 3 * d * inter;
+        long layerWeights = F * layerParams;
+        DataSettings data = settings.data();
+        long seqLen = data.sequenceLength();
+        int blocks = Math.max(1, Math.min(data.sequences(), partitions));
+        long windowsPerBlock = (data.sequences() + blocks - 1) / blocks;
+        ScalesSettings scales = settings.scales();
+        boolean statistics = scales.enabled();
+        boolean hessians = scales.needsHessians();
+        List<Stage> out = new ArrayList<>();
+
+        // capture: a block's residual stream in and out and its two captured row sets, one window's forward
+        // intermediates, and (scales) the block's statistics with Hessians in double, plus their serialized copy
+        long blockRows = windowsPerBlock * seqLen;
+        long blockArrays = F * blockRows * d * 4;
+        long forward = F * seqLen * (4 * d + 2 * q + 2 * kv + 3 * inter) + F * seqLen * seqLen;
+        long hessianBytes = hessians ? D * (2 * d * d + q * q + inter * inter) : 0;
+        long samples = statistics ? F * scales.sampleRows() * (2 * d + q + inter) : 0;
+        long stats = statistics ? 2 * hessianBytes + samples + F * (2 * d + q + inter) * 2 : 0;
+        out.add(new Stage("capture", 0, blockArrays + forward + (statistics ? F * seqLen * (q + inter + 2 * kv) : 0)
+                + stats, layerWeights, layerWeights,
+                String.format(Locale.ROOT, "%s block of %d × %d tokens, %s forward of one window%s",
+                        gib(blockArrays), windowsPerBlock, seqLen, gib(forward),
+                        hessians ? String.format(Locale.ROOT, ", %s Hessians Σ XᵀX in double (down_proj %d²) and"
+                                + " their serialized copy", gib(hessianBytes), inter) : "")));
+
+        // scan / refine: a chunk of rows (≤ 4096) with its rotated and quantized copies; the d×d accumulator in
+        // double and R as float on each task; on the driver R, C and the solve's workspace
+        long totalRows = 2 * layers * data.tokens();
+        long chunk = Math.max(256, Math.min(4096, (totalRows + partitions - 1) / partitions));
+        long refineTask = F * chunk * d * 3 + D * d * d + F * d * d;
+        long refineDriver = D * d * d * 7;
+        out.add(new Stage("refine", refineDriver, refineTask, 0, 0, String.format(Locale.ROOT,
+                "driver: R, C and the Procrustes solve's workspace ≈ 7 × %d² doubles (%s); task: %d-row chunks and"
+                        + " the %d² accumulator in double", d, gib(refineDriver), chunk, d)));
+
+        if (statistics) {
+            // scales: the largest group task — its input's Hessian as bands and assembled (and GPTQ's in-place
+            // factor), the rotated layer (read + rotated copy) and the group's weights in double for GPTQ
+            long downHessian = hessians ? D * inter * inter : 0;
+            long qkvHessian = hessians ? D * d * d * 3 : 0;        // H, H·R1, R1ᵀ·H·R1
+            long groupHessian = Math.max(2 * downHessian, qkvHessian);
+            long weightsDouble = hessians ? D * d * inter : 0;
+            long scalesTask = groupHessian + 2 * layerWeights + weightsDouble + samples * 2;
+            long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
+            out.add(new Stage("scales", layerFile, scalesTask, 0, 0, String.format(Locale.ROOT,
+                    "task: %s%s, the rotated layer twice (%s); driver: one layer's file (%s)",
+                    hessians ? "down_proj Hessian " + inter + "² in double as bands and assembled, " : "",
+                    gib(groupHessian), gib(2 * layerWeights), gib(layerFile))));
+        }
+
+        EvaluateSettings ev = settings.evaluate();
+        if (ev.runs() && statistics) {
+            int variants = hessians ? 7 : 6;
+            int evalBlocks = Math.max(1, Math.min(ev.sequences(), partitions));
+            long evalRows = (long) ((ev.sequences() + evalBlocks - 1) / evalBlocks) * ev.sequenceLength();
+            long evalTask = F * evalRows * d * variants * 2 + F * ev.sequenceLength() * (4 * d + 2 * q + 3 * inter)
+                    + F * evalRows * vocab;
+            long heads = F * vocab * d * 3;                       // float, RH and DFRot heads
+            out.add(new Stage("evaluate", 0, evalTask, 3 * layerWeights + F * vocab * d,
+                    (long) variants * layerWeights + heads, String.format(Locale.ROOT,
+                    "%d variants' residual streams and logits of %d tokens per task; native: %d variants' layer"
+                            + " weights (%s) and 3 output heads %d × %d (%s)", variants, evalRows, variants,
+                    gib((long) variants * layerWeights), vocab, d, gib(heads))));
+        }
+        return new MemoryEstimate(out);
+    }
+
+    /** "1.23 GiB". */
+    public static String gib(long bytes) {
+        return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+    }
+
+    /** The Hessian band size, so the log can say how statistics travel. */
+    public static long bandBytes() {
+        return LayerStatisticsShards.BAND_BYTES;
+    }
+}

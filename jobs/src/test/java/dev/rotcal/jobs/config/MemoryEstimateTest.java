@@ -1,0 +1,94 @@
+package dev.rotcal.jobs.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rotcal.model.ModelConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class MemoryEstimateTest {
+    private static final String LLAMA3_8B = """
+            {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 4096,
+             "intermediate_size": 14336, "num_attention_heads": 32, "num_key_value_heads": 8,
+             "num_hidden_layers": 4, "vocab_size": 128256, "rms_norm_eps": 1e-5, "rope_theta": 500000.0,
+             "max_position_embeddings": 8192, "tie_word_embeddings": false, "torch_dtype": "bfloat16"}
+            """;
+    private static final long GIB = 1L << 30;
+
+    private static RotcalSettings settings(String... overrides) {
+        List<String> sets = new java.util.ArrayList<>(List.of("rotcal.model.uri=\"file:/tmp/m\"",
+                "rotcal.data.uri=\"file:/tmp/m/t.npy\"", "rotcal.data.sequences=8"));
+        sets.addAll(List.of(overrides));
+        return new SettingsLoader().load(List.of(), sets);
+    }
+
+    private static Map<String, MemoryEstimate.Stage> stages(RotcalSettings settings, int partitions) {
+        ModelConfig config = ModelConfig.parse("llama3-8b", LLAMA3_8B.getBytes(StandardCharsets.UTF_8));
+        return MemoryEstimate.of(config, settings, partitions).stages().stream()
+                .collect(Collectors.toMap(MemoryEstimate.Stage::name, s -> s));
+    }
+
+    @Test
+    void gptqAtLlama3EightBWidthsIsDominatedByTheDownProjHessian() {
+        Map<String, MemoryEstimate.Stage> rtn = stages(settings("rotcal.scales.weight-methods=[rtn]"), 2);
+        Map<String, MemoryEstimate.Stage> gptq = stages(settings("rotcal.scales.weight-methods=[rtn, gptq]"), 2);
+        long hessians = 8L * (2L * 4096 * 4096 + 4096L * 4096 + 14336L * 14336);
+        // the capture task holds the Hessians and their serialized copy; nothing else differs
+        assertThat(gptq.get("capture").taskHeap() - rtn.get("capture").taskHeap()).isEqualTo(2 * hessians);
+        assertThat(gptq.get("scales").taskHeap()).as("down_proj's H as bands and assembled")
+                .isGreaterThan(2L * 8 * 14336 * 14336);
+        assertThat(gptq.get("scales").detail()).contains("14336²");
+        assertThat(gptq.get("refine").driverHeap()).isEqualTo(7L * 8 * 4096 * 4096);
+        assertThat(gptq.get("scales").driverHeap()).as("one layer's file, not all layers' statistics")
+                .isLessThan(GIB);
+    }
+
+    @Test
+    void theDriverDoesNotGrowWithTheNumberOfLayers() {
+        ModelConfig four = ModelConfig.parse("4", LLAMA3_8B.getBytes(StandardCharsets.UTF_8));
+        ModelConfig thirtyTwo = ModelConfig.parse("32", LLAMA3_8B.replace("\"num_hidden_layers\": 4",
+                "\"num_hidden_layers\": 32").getBytes(StandardCharsets.UTF_8));
+        RotcalSettings s = settings("rotcal.scales.weight-methods=[rtn, gptq]");
+        List<MemoryEstimate.Stage> a = MemoryEstimate.of(four, s, 2).stages();
+        List<MemoryEstimate.Stage> b = MemoryEstimate.of(thirtyTwo, s, 2).stages();
+        for (int i = 0; i < a.size(); i++) {
+            assertThat(b.get(i).driverHeap()).as(a.get(i).name()).isEqualTo(a.get(i).driverHeap());
+        }
+    }
+
+    @Test
+    void aLocalJvmTooSmallIsRefusedInOneLineNamingStageNeedAndSetting() {
+        MemoryEstimate estimate = MemoryEstimate.of(ModelConfig.parse("8b",
+                LLAMA3_8B.getBytes(StandardCharsets.UTF_8)), settings("rotcal.scales.weight-methods=[rtn, gptq]"), 2);
+        MemoryBudget.Available small = new MemoryBudget.Available(true, 4 * GIB, 2, 4 * GIB, 16 * GIB);
+        assertThatThrownBy(() -> MemoryBudget.check(estimate, small)).isInstanceOf(SettingsException.class)
+                .hasMessageStartingWith("Cannot run the capture stage: 2 task(s)")
+                .hasMessageContaining("-Xmx").hasMessageContaining("ROTCAL_JAVA_OPTS")
+                .hasMessageContaining("14336²")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        MemoryBudget.Available enough = new MemoryBudget.Available(true, 20 * GIB, 2, 20 * GIB, 4 * GIB);
+        MemoryBudget.check(estimate, enough);
+    }
+
+    @Test
+    void smallExecutorsOnAClusterAreRefusedNamingSparkExecutorMemory() {
+        MemoryEstimate estimate = MemoryEstimate.of(ModelConfig.parse("8b",
+                LLAMA3_8B.getBytes(StandardCharsets.UTF_8)), settings("rotcal.scales.weight-methods=[rtn, gptq]"), 16);
+        MemoryBudget.Available cluster = new MemoryBudget.Available(false, 8 * GIB, 4, 4 * GIB, 2 * GIB);
+        assertThatThrownBy(() -> MemoryBudget.check(estimate, cluster)).isInstanceOf(SettingsException.class)
+                .hasMessageContaining("per executor need").hasMessageContaining("spark.executor.memory");
+    }
+
+    @Test
+    void localCoresComeFromTheMaster() {
+        assertThat(MemoryBudget.Available.localCores("local[2]")).isEqualTo(2);
+        assertThat(MemoryBudget.Available.localCores("local")).isEqualTo(1);
+        assertThat(MemoryBudget.Available.localCores("local[3, 2]")).isEqualTo(3);
+        assertThat(MemoryBudget.Available.localCores("local[*]"))
+                .isEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+}
