@@ -89,11 +89,14 @@ public final class HessianAccumulator implements Serializable {
         checkArgument(rowsPerBand > 0, "Cannot cut a Hessian into bands of %d rows", rowsPerBand);
         java.util.List<HessianBand> out = new java.util.ArrayList<>();
         for (int first = 0; first < in; first += rowsPerBand) {
-            int count = Math.min(rowsPerBand, in - first);
-            out.add(new HessianBand(in, first, count,
-                    Arrays.copyOfRange(sum, first * in, (first + count) * in), rows));
+            out.add(band(first, Math.min(rowsPerBand, in - first)));
         }
         return out;
+    }
+
+    /** A copy of rows [first, first + count) of the sum. */
+    public HessianBand band(int first, int count) {
+        return new HessianBand(in, first, count, Arrays.copyOfRange(sum, first * in, (first + count) * in), rows);
     }
 
     /**

@@ -54,6 +54,7 @@ public final class CalibrationJob {
     private final RotcalSettings settings;
     private final Storage storage;
     private final PreflightResult preflight;
+    private StageMemory memory;
 
     /**
      * @param storage   where the model, the data and the output live (Hadoop FileSystem)
@@ -72,12 +73,14 @@ public final class CalibrationJob {
         CalibrationInput input = input(seconds);
         int d = input.hiddenSize();
 
-        try (JavaSparkContext sc = new JavaSparkContext(sparkConf)) {
+        try (JavaSparkContext sc = new JavaSparkContext(sparkConf); StageMemory memory = new StageMemory()) {
+            this.memory = memory;
             int partitions = settings.spark().partitions() > 0 ? settings.spark().partitions() : sc.defaultParallelism();
             int blas = settings.spark().blasThreadsPerTask();
             StorageLevel level = settings.capture().sparkStorageLevel();
 
             long t = System.nanoTime();
+            memory.start();
             long totalRows = input.rowCount();
             int chunkRows = (int) Math.max(256, Math.min(MAX_CHUNK_ROWS, (totalRows + partitions - 1) / partitions));
             List<JavaRDD<ActivationChunk>> captured = input.rows(sc, chunkRows, partitions, blas, level);
@@ -85,19 +88,24 @@ public final class CalibrationJob {
             // The executors' cached layer weights are released by the first scan (and refine) task each JVM runs:
             // a job of its own would reach only the executors its tasks happen to land on.
             seconds.put(input.stageName(), elapsed(t));
+            memory.end(input.stageName());
 
             t = System.nanoTime();
+            memory.start();
             ScanStage.Outcome scan = ScanStage.run(sc, rows, d, settings.massive(), settings.refine().alpha(), blas,
                     input.tokenText(), input.uri());
             seconds.put("scan", elapsed(t));
+            memory.end("scan");
 
             t = System.nanoTime();
+            memory.start();
             RefineCheckpoint checkpoint = new RefineCheckpoint(storage, checkpointUri());
             RefineStage.Outcome refine = RefineStage.run(sc, rows, scan.massiveKeys(), d, settings.refine(),
                     new RefineStage.Options(blas, settings.spark().resolvedDriverBlasThreads(), resume,
                             settings.refine().comparePlainProcrustes()),
                     checkpoint, compatibility(input.dataFingerprint(), scan, d));
             seconds.put("refine", elapsed(t));
+            memory.end("refine");
 
             try (ArtifactPublisher publisher = ArtifactPublisher.begin(storage, preflight.layout(),
                     settings.output().overwrite())) {
@@ -133,6 +141,7 @@ public final class CalibrationJob {
             return Optional.empty();
         }
         long t = System.nanoTime();
+        memory.start();
         int d = input.hiddenSize();
         double[] r1 = refine.dfrot().rotation();
         Map<String, float[]> rotations = new LinkedHashMap<>();
@@ -145,6 +154,7 @@ public final class CalibrationJob {
                 rotated, r1, settings.scales(), blas, publisher);
         input.layerStatistics().unpersist();
         seconds.put("scales", elapsed(t));
+        memory.end("scales");
         return Optional.of(outcome);
     }
 
@@ -163,10 +173,12 @@ public final class CalibrationJob {
             return Optional.empty();
         }
         long t = System.nanoTime();
+        memory.start();
         Map<String, Object> metrics = EvaluateStage.run(sc, storage, input.model().get(),
                 preflight.modelConfig().orElseThrow(), settings, refine.dfrot().rotation(), scales.get().layers(),
                 publisher.stagingUri(), partitions, blas, level);
         seconds.put("evaluate", elapsed(t));
+        memory.end("evaluate");
         return Optional.of(metrics);
     }
 
@@ -220,6 +232,9 @@ public final class CalibrationJob {
             publisher.write(ArtifactLayout.MASSIVE_TOKENS, massive.toJson());
             ObjectNode metrics = RunMetrics.metrics(refine, massive, scales.map(ScalesStage.Outcome::metrics),
                     evaluation, seconds, settings.refine().alpha());
+            ObjectNode peaks = metrics.putObject("stage_memory"); // measured in the driver JVM (local: every task)
+            memory.peaks().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> peaks.putObject(e.getKey())
+                    .put("peak_live_heap_bytes", e.getValue().liveHeap()).put("peak_rss_bytes", e.getValue().rss()));
             publisher.write(ArtifactLayout.METRICS, RunMetrics.JSON.writeValueAsBytes(metrics));
             publisher.write(ArtifactLayout.REPORT, RunReport.html(new ReportInput(layout.runId(), layout.modelName(),
                     metrics, RunMetrics.JSON.readTree(massive.toJson()), settings.toRedactedTree(), seconds)));

@@ -91,20 +91,34 @@ public final class LayerStatisticsShards implements Serializable {
         layers.forEach(rdd -> rdd.unpersist(false));
     }
 
+    /**
+     * A partition's pieces, made one at a time as the shuffle writer asks for them: at most one band's copy exists
+     * beside the partial's own Hessians (a band is ≤ {@link #BAND_BYTES}, the Hessians of a layer several GiB).
+     */
     private static Iterator<Tuple2<Tagged, StatisticPiece>> pieces(int source, Iterator<LayerStatistics> it) {
-        List<Tuple2<Tagged, StatisticPiece>> out = new ArrayList<>();
+        List<java.util.function.Supplier<Tuple2<Tagged, StatisticPiece>>> makers = new ArrayList<>();
         while (it.hasNext()) {
             LayerStatistics s = it.next();
-            for (Map.Entry<LinearInput, List<HessianBand>> e : s.hessianBands(BAND_BYTES).entrySet()) {
-                for (HessianBand b : e.getValue()) {
-                    StatisticPiece p = StatisticPiece.band(s.layer(), e.getKey(), b);
-                    out.add(new Tuple2<>(new Tagged(p.id(), source), p));
+            if (s.options().hessians()) {
+                for (LinearInput input : LinearInput.values()) {
+                    dev.rotcal.scales.HessianAccumulator h = s.input(input).hessian();
+                    int rowsPerBand = HessianBand.rowsPerBand(h.in(), BAND_BYTES);
+                    for (int first = 0; first < h.in(); first += rowsPerBand) {
+                        int from = first;
+                        int count = Math.min(rowsPerBand, h.in() - first);
+                        makers.add(() -> {
+                            StatisticPiece p = StatisticPiece.band(s.layer(), input, h.band(from, count));
+                            return new Tuple2<>(new Tagged(p.id(), source), p);
+                        });
+                    }
                 }
             }
-            StatisticPiece summary = StatisticPiece.summary(s.withoutHessians());
-            out.add(new Tuple2<>(new Tagged(summary.id(), source), summary));
+            makers.add(() -> {
+                StatisticPiece summary = StatisticPiece.summary(s.withoutHessians());
+                return new Tuple2<>(new Tagged(summary.id(), source), summary);
+            });
         }
-        return out.iterator();
+        return makers.stream().map(java.util.function.Supplier::get).iterator();
     }
 
     /** Merges each run of equal ids (sorted by source partition within the run) into one piece, streaming. */
