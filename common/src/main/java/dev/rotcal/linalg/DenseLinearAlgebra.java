@@ -118,6 +118,17 @@ public final class DenseLinearAlgebra {
         return info == 0 ? Optional.of(new Cholesky(factor, d)) : Optional.empty();
     }
 
+    /**
+     * As {@link #cholesky} but in {@code s}'s own array (no (d, d) copy: at d = 28672 that is 6.6 GB): on success
+     * {@code s} holds the factor (column-major lower triangle = row-major upper triangle).
+     */
+    public static Optional<Cholesky> choleskyInPlace(double[] s, int d) {
+        checkSquare(s, d, "take the Cholesky factorization of");
+        int info = openblas.LAPACKE_dpotrf(openblas.LAPACK_COL_MAJOR, (byte) 'L', d, s, d);
+        checkState(info >= 0, "LAPACKE_dpotrf rejected argument %d (order %d)", -info, d);
+        return info == 0 ? Optional.of(new Cholesky(s, d)) : Optional.empty();
+    }
+
     /** A Cholesky factor L (column-major lower triangle of factor, (d, d)) that solves S·x = b. */
     public record Cholesky(double[] factor, int d) {
         /** x ← S⁻¹·x by two triangular solves (dtrsv): L·z = x, then Lᵀ·x = z. */
@@ -132,7 +143,15 @@ public final class DenseLinearAlgebra {
 
         /** S⁻¹ (d, d) row-major, full and exactly symmetric, from the factor (LAPACKE dpotri). */
         public double[] inverse() {
-            double[] inverse = factor.clone(); // column-major lower triangle of S⁻¹ = row-major upper
+            return invert(factor.clone());
+        }
+
+        /** As {@link #inverse()}, in the factor's own array (the factor is gone afterwards). */
+        public double[] inverseInPlace() {
+            return invert(factor);
+        }
+
+        private double[] invert(double[] inverse) { // column-major lower triangle of S⁻¹ = row-major upper
             int info = openblas.LAPACKE_dpotri(openblas.LAPACK_COL_MAJOR, (byte) 'L', d, inverse, d);
             checkState(info >= 0, "LAPACKE_dpotri rejected argument %d (order %d)", -info, d);
             checkState(info == 0, "LAPACKE_dpotri found a zero diagonal element (info = %d, order %d)", info, d);

@@ -172,7 +172,7 @@ public final class GptqQuantizer {
     }
 
     /**
-     * U with H⁻¹ = UᵀU after adding λ = 0.01·mean(diag H) to the diagonal (hd is damped in place): H = LLᵀ,
+     * U with H⁻¹ = UᵀU after adding λ = 0.01·mean(diag H) to the diagonal (hd is damped, then overwritten): H = LLᵀ,
      * H⁻¹ from L (dpotri, as torch.cholesky_inverse), then the Cholesky factor of H⁻¹.
      *
      * @return (in, in) row-major; only the upper triangle is meaningful
@@ -186,11 +186,12 @@ public final class GptqQuantizer {
         for (int j = 0; j < in; j++) {
             hd[j * in + j] += damp;
         }
-        Optional<DenseLinearAlgebra.Cholesky> h = DenseLinearAlgebra.cholesky(hd, in);
+        // three LAPACK steps in hd's own array (dpotrf, dpotri, dpotrf): no further (in, in) copies
+        Optional<DenseLinearAlgebra.Cholesky> h = DenseLinearAlgebra.choleskyInPlace(hd, in);
         checkArgument(h.isPresent(), "Cannot run GPTQ: the damped Hessian (order %d) is not positive definite "
                 + "(is it a sum of x·xᵀ over finite inputs?)", in);
-        double[] inverse = h.get().inverse(); // (in, in) row-major H⁻¹ (dpotri)
-        Optional<DenseLinearAlgebra.Cholesky> factor = DenseLinearAlgebra.cholesky(inverse, in);
+        double[] inverse = h.get().inverseInPlace(); // (in, in) row-major H⁻¹ (dpotri), in hd's array
+        Optional<DenseLinearAlgebra.Cholesky> factor = DenseLinearAlgebra.choleskyInPlace(inverse, in);
         checkArgument(factor.isPresent(), "Cannot run GPTQ: the inverse Hessian (order %d) is not numerically "
                 + "positive definite (the Hessian is too ill-conditioned for the damping)", in);
         // dpotrf reads one triangle; its column-major lower factor L (H⁻¹ = L·Lᵀ) read row-major is U = Lᵀ
