@@ -71,6 +71,11 @@ public final class ArtifactPublisher implements Closeable {
     }
 
     /** This attempt's staging directory, for files written elsewhere ({@link #writeStaged}). */
+    /** The storage the run is staged and published on (executors read staged files through it). */
+    public Storage storage() {
+        return storage;
+    }
+
     public String stagingUri() {
         return stagingUri;
     }

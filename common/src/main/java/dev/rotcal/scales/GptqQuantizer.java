@@ -48,6 +48,16 @@ public final class GptqQuantizer {
      * @param scheme symmetric, PER_ROW (per output channel) or PER_GROUP along in
      */
     public static GptqResult quantize(float[] w, int out, int in, double[] h, IntScheme scheme) {
+        return quantize(w, out, in, h, scheme, false);
+    }
+
+    /**
+     * As {@link #quantize(float[], int, int, double[], IntScheme)}; with {@code clipSearch} every scale comes from
+     * QuaRot's weight clip search ({@link WeightClipSearch}: the shrink of the max minimizing Σ|w − Q(w)|^2.4 over
+     * the slot) on the weights as GPTQ reads them when the slot comes up — QuaRot's {@code --w_clip} inside GPTQ's
+     * quantizer (find_params with mse), which DFRot uses.
+     */
+    public static GptqResult quantize(float[] w, int out, int in, double[] h, IntScheme scheme, boolean clipSearch) {
         checkArgument(out > 0 && in > 0, "Cannot run GPTQ on a (%d, %d) weight: dimensions must be > 0", out, in);
         checkArgument(w.length == Math.multiplyExact(out, in),
                 "Cannot run GPTQ on a (%d, %d) weight: the array holds %d values", out, in, w.length);
@@ -96,7 +106,7 @@ public final class GptqQuantizer {
             for (int i = 0; i < count; i++) {
                 int col = b0 + i;
                 if (col % group == 0) {
-                    setGroupScales(wd, out, in, col, group, scheme, scales, col / group, groupsPerRow);
+                    setGroupScales(wd, out, in, col, group, scheme, scales, col / group, groupsPerRow, clipSearch);
                 }
                 double pivot = u[col * in + col];
                 for (int r = 0; r < out; r++) {
@@ -151,7 +161,21 @@ public final class GptqQuantizer {
 
     /** Scales of group {@code slot} (columns [col, col + group)) of every row, from wd as it is now. */
     private static void setGroupScales(double[] wd, int out, int in, int col, int group, IntScheme scheme,
-                                       float[] scales, int slot, int groupsPerRow) {
+                                       float[] scales, int slot, int groupsPerRow, boolean clipSearch) {
+        if (clipSearch) {
+            float[] slice = new float[Math.multiplyExact(out, group)]; // (out, group) W[:, col:col + group]
+            for (int r = 0; r < out; r++) {
+                for (int c = 0; c < group; c++) {
+                    slice[r * group + c] = (float) wd[r * in + col + c];
+                }
+            }
+            float[] s = WeightClipSearch.search(slice, out, group,
+                    IntScheme.perRow(scheme.bits(), true, scheme.clipRatio())).scales().scales();
+            for (int r = 0; r < out; r++) {
+                scales[r * groupsPerRow + slot] = s[r];
+            }
+            return;
+        }
         float[] mins = new float[out]; // (out) min(w, 0) over the group
         float[] maxs = new float[out]; // (out) max(w, 0) over the group
         for (int r = 0; r < out; r++) {

@@ -31,8 +31,20 @@ public final class LayerStatistics implements Serializable {
      * @param kvBits         bits of the per-head asymmetric KV quantizer
      * @param hessians       sum XᵀX of every input (GPTQ)
      * @param sampleRows     rows of each input to keep for output-error searches (0 = none)
+     * @param rotatedModel   the captures come from the rotated model (R1 folded, R2 in v_proj, R3 / R4 online): every
+     *                       input is already in the quantized weights' basis, nothing is rotated here and every clip
+     *                       sweep is measured
      */
-    public record Options(int activationBits, int kvBits, boolean hessians, int sampleRows) implements Serializable {
+    public record Options(int activationBits, int kvBits, boolean hessians, int sampleRows, boolean rotatedModel)
+            implements Serializable {
+        /** Captures of the float model. */
+        public Options(int activationBits, int kvBits, boolean hessians, int sampleRows) {
+            this(activationBits, kvBits, hessians, sampleRows, false);
+        }
+
+        Options withHessians(boolean on) {
+            return new Options(activationBits, kvBits, on, sampleRows, rotatedModel);
+        }
     }
 
     private final int layer;
@@ -48,7 +60,7 @@ public final class LayerStatistics implements Serializable {
         this.options = options;
         this.kv = new KvSweepAccumulator(shape.nKvHeads(), shape.headDim(), options.kvBits());
         for (LinearInput input : LinearInput.values()) {
-            boolean later = input.rotatedByR1(); // swept after refine, on x · R1
+            boolean later = input.rotatedByR1() && !options.rotatedModel(); // swept after refine, on x · R1
             inputs.put(input, new InputStatistics(width(input, shape), options.activationBits(), !later,
                     options.hessians(), options.sampleRows()));
         }
@@ -79,10 +91,16 @@ public final class LayerStatistics implements Serializable {
             nonFiniteBlocks++;
             return this;
         }
-        int hd = shape.headDim();
-        FastHadamardTransform headHadamard = new FastHadamardTransform(hd);
         inputs.get(LinearInput.ATTN_IN).add(c.attentionInput(), rows, order);
         inputs.get(LinearInput.MLP_IN).add(c.mlpInput(), rows, order);
+        if (options.rotatedModel()) {   // the rotated model's own captures: already in the weights' basis
+            inputs.get(LinearInput.O_PROJ_IN).add(c.attentionOutput(), rows, order);
+            inputs.get(LinearInput.DOWN_PROJ_IN).add(c.downProjInput(), rows, order);
+            kv.add(c.keys(), c.values(), rows);
+            return this;
+        }
+        int hd = shape.headDim();
+        FastHadamardTransform headHadamard = new FastHadamardTransform(hd);
 
         float[] oIn = c.attentionOutput().clone();                 // (rows, nHeads·hd) · R2 per head
         headHadamard.applyNormalized(oIn, rows * shape.nHeads());
@@ -105,7 +123,7 @@ public final class LayerStatistics implements Serializable {
      * ({@link #hessianBands}). The rest is shared with this object, not copied.
      */
     public LayerStatistics withoutHessians() {
-        Options light = new Options(options.activationBits(), options.kvBits(), false, options.sampleRows());
+        Options light = options.withHessians(false);
         LayerStatistics copy = new LayerStatistics(layer, shape, light, kv, nonFiniteBlocks);
         for (LinearInput input : LinearInput.values()) {
             copy.inputs.put(input, inputs.get(input).withoutHessian());
@@ -115,7 +133,7 @@ public final class LayerStatistics implements Serializable {
 
     /** These (Hessian-free) statistics with every input's Hessian sums attached, e.g. assembled from bands. */
     public LayerStatistics withHessians(Map<LinearInput, HessianAccumulator> hessians) {
-        Options full = new Options(options.activationBits(), options.kvBits(), true, options.sampleRows());
+        Options full = options.withHessians(true);
         LayerStatistics copy = new LayerStatistics(layer, shape, full, kv, nonFiniteBlocks);
         for (LinearInput input : LinearInput.values()) {
             checkArgument(hessians.get(input) != null, "Cannot attach Hessians to layer %d: %s has none", layer,

@@ -48,6 +48,13 @@ public enum LinearGroup {
         return LayerStatistics.width(LinearInput.feeding(linear), shape);
     }
 
+    /** The layer with its seven projections replaced by {@code linears} (name → (out, in); norms and biases kept). */
+    public static LayerWeights withLinears(LayerWeights w, java.util.Map<String, float[]> linears) {
+        return new LayerWeights(w.inputNorm(), linears.get("q_proj"), w.bq(), linears.get("k_proj"), w.bk(),
+                linears.get("v_proj"), w.bv(), linears.get("o_proj"), w.postAttentionNorm(),
+                linears.get("gate_proj"), linears.get("up_proj"), linears.get("down_proj"));
+    }
+
     /** The (out, in) weight of linear {@code linear} of a layer. */
     public static float[] weight(LayerWeights w, String linear) {
         return switch (linear) {

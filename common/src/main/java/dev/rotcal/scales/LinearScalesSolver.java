@@ -38,10 +38,19 @@ public final class LinearScalesSolver {
      * @param fpSteps    maxval candidates of the bias search
      * @param staticScales MergeQuant's static per-channel activation steps of the group's input (needs samples)
      * @param activationBits bits of the static activation steps
+     * @param gptqClipSearch QuaRot's weight clip search inside GPTQ's quantizer (--w_clip)
      */
     public record Options(boolean rtn, boolean clipSearch, boolean gptq, boolean nvfp4, boolean mxfp4, int bits,
                           int groupSize, boolean llmFp4, List<FpFormat> fpFormats, int fpSteps, boolean staticScales,
-                          int activationBits) implements Serializable {
+                          int activationBits, boolean gptqClipSearch) implements Serializable {
+        /** GPTQ without the clip search. */
+        public Options(boolean rtn, boolean clipSearch, boolean gptq, boolean nvfp4, boolean mxfp4, int bits,
+                       int groupSize, boolean llmFp4, List<FpFormat> fpFormats, int fpSteps, boolean staticScales,
+                       int activationBits) {
+            this(rtn, clipSearch, gptq, nvfp4, mxfp4, bits, groupSize, llmFp4, fpFormats, fpSteps, staticScales,
+                    activationBits, false);
+        }
+
         /** RTN / GPTQ / NVFP4 / MXFP4 only. */
         public Options(boolean rtn, boolean clipSearch, boolean gptq, boolean nvfp4, boolean mxfp4, int bits,
                        int groupSize) {
@@ -239,7 +248,8 @@ public final class LinearScalesSolver {
     private static void gptq(String prefix, float[] w, int out, int in, RotatedInput input, Options options,
                              List<Tensor> tensors, Map<String, Map<String, Object>> metrics) {
         checkArgument(input.hessian() != null, "[BUG] GPTQ of %s without the input's Hessian", prefix);
-        GptqResult r = GptqQuantizer.quantize(w, out, in, input.hessian(), options.intScheme());
+        GptqResult r = GptqQuantizer.quantize(w, out, in, input.hessian(), options.intScheme(),
+                options.gptqClipSearch());
         if (packsInt32(options.bits(), in)) {
             tensors.add(Tensor.ofInts(prefix + ".gptq.weight_packed", List.of((long) out, (long) in / 8),
                     Int4Packing.packInt32(r.codes(), out, in)));

@@ -37,6 +37,28 @@ public record TokenCorpus(String source, int[] ids, int rowLength) {
         return this;
     }
 
+    /**
+     * This corpus without the given windows' tokens (the rest in order, as one corpus without rows): where a second
+     * set of windows is drawn so that it never overlaps the first.
+     */
+    public TokenCorpus without(TokenWindows taken) {
+        boolean[] used = new boolean[ids.length];
+        for (int start : taken.starts()) {
+            for (int i = start; i < Math.min(ids.length, start + taken.sequenceLength()); i++) {
+                used[i] = true;
+            }
+        }
+        int kept = 0;
+        int[] rest = new int[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            if (!used[i]) {
+                rest[kept++] = ids[i];
+            }
+        }
+        return new TokenCorpus(source + " (without " + taken.count() + " window(s))",
+                java.util.Arrays.copyOf(rest, kept), 0);
+    }
+
     /** The sources one after another, as one corpus (rows kept when all have the same row length). */
     public static TokenCorpus concatenate(List<TokenCorpus> parts) {
         checkArgument(!parts.isEmpty(), "Cannot concatenate token corpora: none given");

@@ -62,6 +62,38 @@ class GptqQuantizerTest {
     }
 
     @Test
+    void withTheClipSearchAnIdentityHessianEqualsTheClipSearchedRoundToNearest() {
+        Random rng = new Random(37);
+        int out = 8;
+        int in = 64;
+        float[] w = gaussian(rng, out * in);
+        w[5] = 4f; // an outlier: its row's best shrink is < 1
+        double[] identity = new double[in * in];
+        for (int j = 0; j < in; j++) {
+            identity[j * in + j] = 1;
+        }
+        for (IntScheme scheme : new IntScheme[] {PER_CHANNEL, perGroup(16)}) {
+            GptqResult gptq = GptqQuantizer.quantize(w, out, in, identity, scheme, true);
+            WeightClipResult rtn = WeightClipSearch.search(w, out, in, scheme);
+            assertThat(gptq.scales().scales()).as("%s: the clip search's scales", scheme.granularity())
+                    .containsExactly(rtn.scales().scales());
+            assertThat(withoutNegativeZero(gptq.dequantized())).as("%s: no error to spread, so its weights",
+                    scheme.granularity()).containsExactly(withoutNegativeZero(rtn.quantized()));
+            assertThat(gptq.scales().scales()).as("%s: some scale is below the max's", scheme.granularity())
+                    .isNotEqualTo(GptqQuantizer.quantize(w, out, in, identity, scheme).scales().scales());
+        }
+    }
+
+    /** -0.0 as 0.0 (code 0 times a scale vs a rounded negative weight). */
+    private static float[] withoutNegativeZero(float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i] + 0f;
+        }
+        return out;
+    }
+
+    @Test
     void codesInRangeAndDequantizedIsCodeTimesScale() {
         Random rng = new Random(32);
         int out = 16;
@@ -126,6 +158,12 @@ class GptqQuantizerTest {
             float[] gptq = GptqQuantizer.quantize(w, out, in, h, scheme).dequantized();
             double rtnError = outputError(x, n, in, w, rtn, out);
             double gptqError = outputError(x, n, in, w, gptq, out);
+            float[] clipped = GptqQuantizer.quantize(w, out, in, h, scheme, true).dequantized();
+            double clippedError = outputError(x, n, in, w, clipped, out);
+            System.out.printf("GPTQ with w_clip (%s, g=%d): %.4e%n", scheme.granularity(), scheme.groupSize(),
+                    clippedError);
+            assertThat(clippedError).as("%s g=%d: GPTQ with the clip search <= RTN", scheme.granularity(),
+                    scheme.groupSize()).isLessThanOrEqualTo(rtnError);
             System.out.printf("GPTQ vs RTN (%s, g=%d): ||X(W - Wq)^T||^2 / ||XW^T||^2 = %.4e vs %.4e "
                     + "(ratio %.3f)%n",
                     scheme.granularity(), scheme.groupSize(), gptqError, rtnError, gptqError / rtnError);

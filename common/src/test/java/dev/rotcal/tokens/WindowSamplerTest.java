@@ -80,4 +80,24 @@ class WindowSamplerTest {
         assertThat(TokenCorpus.concatenate(List.of(a, c)).rowLength()).as("mixed rows dropped").isZero();
         assertThat(TokenCorpus.concatenate(List.of(a, c)).source()).isEqualTo("a + c");
     }
+
+    @Test
+    void windowsDrawnFromTheRestOfACorpusNeverOverlapTheFirstOnes() {
+        int[] ids = new int[1000];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i; // each id is its own position
+        }
+        TokenCorpus corpus = new TokenCorpus("positions", ids, 0);
+        TokenWindows first = new WindowSampler(50, 3, 0).sample(corpus);
+        TokenCorpus rest = corpus.without(first);
+        assertThat(rest.size()).isEqualTo(1000 - 150);
+        TokenWindows second = new WindowSampler(50, 10, 1).sample(rest);
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
+        for (int id : first.tokens()) {
+            taken.add(id);
+        }
+        for (int id : second.tokens()) {
+            assertThat(taken).as("token %d", id).doesNotContain(id);
+        }
+    }
 }

@@ -2,7 +2,7 @@ package dev.rotcal.jobs.calibrate;
 
 import dev.rotcal.jobs.capture.ActivationChunk;
 import dev.rotcal.jobs.capture.ModelSource;
-import dev.rotcal.jobs.scales.LayerStatisticsShards;
+import dev.rotcal.jobs.capture.TokenBlock;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -54,11 +54,11 @@ interface CalibrationInput {
     Map<Integer, String> tokenText() throws IOException;
 
     /**
-     * Per layer, the R1-independent statistics the scales stage needs, gathered by {@link #rows}; empty when the
-     * input carries no weights (activation dumps) or the stage is off.
+     * The scales stage's own calibration windows in at most {@code maxBlocks} blocks; empty when the input carries no
+     * weights (activation dumps) or the stage is off.
      */
-    default LayerStatisticsShards layerStatistics() {
-        return new LayerStatisticsShards();
+    default Optional<List<TokenBlock>> scalesBlocks(int maxBlocks) {
+        return Optional.empty();
     }
 
     /** The checkpoint the rows came from, for the stages that need weights (scales, evaluate); empty for dumps. */

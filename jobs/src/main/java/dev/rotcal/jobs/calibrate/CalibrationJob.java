@@ -19,7 +19,9 @@ import dev.rotcal.jobs.evaluate.EvaluateStage;
 import dev.rotcal.jobs.report.ReportInput;
 import dev.rotcal.jobs.report.RunReport;
 import dev.rotcal.jobs.scales.RotatedInputsStage;
+import dev.rotcal.jobs.scales.ScalesPass;
 import dev.rotcal.jobs.scales.ScalesStage;
+import dev.rotcal.jobs.capture.TokenBlock;
 import dev.rotcal.jobs.scan.ScanStage;
 import dev.rotcal.linalg.RandomizedHadamard;
 import dev.rotcal.scales.InputStatistics;
@@ -109,7 +111,8 @@ public final class CalibrationJob {
 
             try (ArtifactPublisher publisher = ArtifactPublisher.begin(storage, preflight.layout(),
                     settings.output().overwrite())) {
-                Optional<ScalesStage.Outcome> scales = scales(sc, input, rows, refine, publisher, seconds, blas);
+                Optional<ScalesStage.Outcome> scales = scales(sc, input, rows, refine, publisher, seconds, blas,
+                        partitions, level);
                 rows.unpersist(false);
                 Optional<Map<String, Object>> evaluation = evaluate(sc, input, refine, scales, publisher, seconds,
                         partitions, blas, level);
@@ -132,9 +135,11 @@ public final class CalibrationJob {
      */
     private Optional<ScalesStage.Outcome> scales(JavaSparkContext sc, CalibrationInput input,
                                                  JavaRDD<ActivationChunk> rows, RefineStage.Outcome refine,
-                                                 ArtifactPublisher publisher, Map<String, Double> seconds, int blas)
+                                                 ArtifactPublisher publisher, Map<String, Double> seconds, int blas,
+                                                 int partitions, StorageLevel level)
             throws IOException {
-        if (!settings.scales().enabled() || input.model().isEmpty() || input.layerStatistics().layerCount() == 0) {
+        Optional<List<TokenBlock>> blocks = input.scalesBlocks(partitions);
+        if (!settings.scales().enabled() || input.model().isEmpty() || blocks.isEmpty()) {
             if (settings.scales().enabled()) {
                 LOG.info("scales: skipped, activation dumps carry no weights (calibrate through rotcal.model.uri)");
             }
@@ -143,16 +148,16 @@ public final class CalibrationJob {
         long t = System.nanoTime();
         memory.start();
         int d = input.hiddenSize();
-        double[] r1 = refine.dfrot().rotation();
-        Map<String, float[]> rotations = new LinkedHashMap<>();
-        rotations.put(ScalesStage.DFROT, toFloat(r1));
-        rotations.put(ScalesStage.RANDOM_HADAMARD, toFloat(RandomizedHadamard.matrix(d, settings.evaluate().seed())));
-        Map<RotatedInputsStage.Key, InputStatistics> rotated = RotatedInputsStage.run(sc, rows, rotations, d,
+        // the random Hadamard's activation clip ratios of attn_in / mlp_in, for the evaluation's RH variant, from
+        // the calibration rows; everything of DFRot's R1 comes from the scales pass itself
+        Map<String, float[]> rotations = Map.of(ScalesStage.RANDOM_HADAMARD,
+                toFloat(RandomizedHadamard.matrix(d, settings.evaluate().seed())));
+        Map<RotatedInputsStage.Key, InputStatistics> rhSweeps = RotatedInputsStage.run(sc, rows, rotations, d,
                 settings.scales().activationBits(), blas);
+        rows.unpersist(false);
         ModelConfig config = preflight.modelConfig().orElseThrow();
-        ScalesStage.Outcome outcome = ScalesStage.run(sc, input.model().get(), config, input.layerStatistics(),
-                rotated, r1, settings.scales(), blas, publisher);
-        input.layerStatistics().unpersist();
+        ScalesStage.Outcome outcome = ScalesPass.run(sc, input.model().get(), config, blocks.get(),
+                refine.dfrot().rotation(), rhSweeps, settings.scales(), blas, level, publisher, null);
         seconds.put("scales", elapsed(t));
         memory.end("scales");
         return Optional.of(outcome);

@@ -6,14 +6,12 @@ import dev.rotcal.jobs.capture.ActivationChunk;
 import dev.rotcal.jobs.capture.CaptureActivationsStage;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.config.RotcalSettings;
-import dev.rotcal.jobs.config.ScalesSettings;
 import dev.rotcal.jobs.io.StorageCheckpointDirectory;
 import dev.rotcal.jobs.tokens.CalibrationTokens;
 import dev.rotcal.model.CheckpointValidator;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.safetensors.Checkpoint;
-import dev.rotcal.jobs.scales.LayerStatisticsShards;
-import dev.rotcal.scales.LayerStatistics;
+import dev.rotcal.jobs.capture.TokenBlock;
 import dev.rotcal.tokens.InputFile;
 import dev.rotcal.tokens.TokenizerVocabulary;
 import java.io.IOException;
@@ -39,7 +37,6 @@ final class CheckpointInput implements CalibrationInput {
     private final ModelSource model;
     private final String tokenizerUri;
     private final CalibrationTokens tokens;
-    private LayerStatisticsShards layerStatistics = new LayerStatisticsShards();
 
     private CheckpointInput(RotcalSettings settings, Storage storage, ModelConfig config, ModelSource model,
                             String tokenizerUri, CalibrationTokens tokens) {
@@ -64,9 +61,11 @@ final class CheckpointInput implements CalibrationInput {
         String tokenizerUri = settings.data().tokenizerUri().isBlank() ? settings.model().file("tokenizer.json")
                 : settings.data().tokenizerUri();
         CalibrationTokens tokens = CalibrationTokens.load(storage, settings.data(), tokenizerUri, config.vocabSize(),
-                Math.max(1, settings.spark().partitions()));
-        LOG.info("tokens: {} windows of {} tokens from {} in {} blocks", tokens.windows().count(),
-                tokens.windows().sequenceLength(), settings.data().uri(), tokens.blocks().size());
+                Math.max(1, settings.spark().partitions()),
+                settings.scales().enabled() ? settings.scales().sequences() : 0);
+        LOG.info("tokens: {} windows of {} tokens from {} for DFRot{}", tokens.windows().count(),
+                tokens.windows().sequenceLength(), settings.data().uri(), tokens.scales() == null ? ""
+                        : ", " + tokens.scales().count() + " other windows for the scales stage");
         return new CheckpointInput(settings, storage, config, model, tokenizerUri, tokens);
     }
 
@@ -96,20 +95,8 @@ final class CheckpointInput implements CalibrationInput {
                                                StorageLevel level) {
         // one capture task per block: as many blocks as the job has partitions (or windows), so N windows keep
         // min(N, partitions) cores busy
-        CaptureActivationsStage.Result captured = CaptureActivationsStage.run(sc, model, config.numHiddenLayers(),
-                tokens.reblocked(partitions).blocks(), blasThreads, level, statisticsOptions());
-        layerStatistics = captured.statistics();
-        return captured.rows();
-    }
-
-    /** What the capture stage gathers for the scales stage, or null when that stage does not run. */
-    private LayerStatistics.Options statisticsOptions() {
-        ScalesSettings scales = settings.scales();
-        if (!scales.enabled()) {
-            return null;
-        }
-        return new LayerStatistics.Options(scales.activationBits(), scales.kvBits(), scales.needsHessians(),
-                scales.needsSamples() ? scales.sampleRows() : 0);
+        return CaptureActivationsStage.run(sc, model, config.numHiddenLayers(), tokens.reblocked(partitions).blocks(),
+                blasThreads, level).rows();
     }
 
     @Override
@@ -118,8 +105,8 @@ final class CheckpointInput implements CalibrationInput {
     }
 
     @Override
-    public LayerStatisticsShards layerStatistics() {
-        return layerStatistics;
+    public Optional<List<TokenBlock>> scalesBlocks(int maxBlocks) {
+        return tokens.scales() == null ? Optional.empty() : Optional.of(tokens.scalesBlocks(maxBlocks));
     }
 
     @Override

@@ -1,9 +1,7 @@
 package dev.rotcal.jobs.capture;
 
 import dev.rotcal.Eta;
-import dev.rotcal.jobs.scales.LayerStatisticsShards;
 import dev.rotcal.jobs.spark.JobGroups;
-import dev.rotcal.scales.LayerStatistics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -27,17 +25,12 @@ public final class CaptureActivationsStage {
     /**
      * @param rows       the captured rows of all layers, one chunk per (block, layer, site), persisted and
      *                   materialized; the caller unpersists them
-     * @param statistics per layer, the R1-independent statistics for the scales stage, merged and kept on the
-     *                   executors (no layer when not asked for)
      */
-    public record Result(List<JavaRDD<ActivationChunk>> rows, LayerStatisticsShards statistics) {
+    public record Result(List<JavaRDD<ActivationChunk>> rows) {
     }
 
-    /**
-     * @param statistics what the scales stage needs from every layer, or null for DFRot's rows only
-     */
     public static Result run(JavaSparkContext sc, ModelSource model, int layers, List<TokenBlock> blocks,
-                             int blasThreads, StorageLevel level, LayerStatistics.Options statistics) {
+                             int blasThreads, StorageLevel level) {
         int sequences = blocks.stream().mapToInt(b -> b.sequenceIds().length).sum();
         int seqLen = blocks.get(0).seqLen();
         JavaRDD<HiddenBlock> hidden;
@@ -48,13 +41,12 @@ public final class CaptureActivationsStage {
             hidden.count();
         }
         List<JavaRDD<ActivationChunk>> captured = new ArrayList<>();
-        LayerStatisticsShards layerStatistics = new LayerStatisticsShards();
         long stageStart = System.nanoTime();
         for (int layer = 0; layer < layers; layer++) {
             long start = System.nanoTime();
             try (JobGroups.Group g = JobGroups.enter(sc, "capture-layer-" + layer,
                     "capture: layer %d/%d over %d sequences × %d tokens", layer + 1, layers, sequences, seqLen)) {
-                JavaRDD<LayerStep> step = hidden.map(new RunDecoderLayer(model, layer, blasThreads, statistics))
+                JavaRDD<LayerStep> step = hidden.map(new RunDecoderLayer(model, layer, blasThreads))
                         .setName("layer " + layer + " step").persist(level);
                 JavaRDD<HiddenBlock> next = step.map(LayerStep::next)
                         .setName("hidden after layer " + layer).persist(level);
@@ -62,9 +54,6 @@ public final class CaptureActivationsStage {
                         .setName("rows of layer " + layer).persist(level);
                 next.count();
                 rows.count();
-                if (statistics != null) {
-                    layerStatistics.add(partials(step), blocks.size(), level);
-                }
                 step.unpersist(false);
                 hidden.unpersist(false);
                 hidden = next;
@@ -76,18 +65,6 @@ public final class CaptureActivationsStage {
                     Eta.format(done / (layer + 1) * (layers - layer - 1)));
         }
         hidden.unpersist(false);
-        return new Result(captured, layerStatistics);
-    }
-
-    /** One partial per partition: its blocks' statistics merged in block order. */
-    private static JavaRDD<LayerStatistics> partials(JavaRDD<LayerStep> step) {
-        return step.mapPartitions(it -> {
-            LayerStatistics acc = null;
-            while (it.hasNext()) {
-                LayerStatistics s = it.next().statistics();
-                acc = acc == null ? s : acc.merge(s);
-            }
-            return acc == null ? List.<LayerStatistics>of().iterator() : List.of(acc).iterator();
-        }, true);
+        return new Result(captured);
     }
 }

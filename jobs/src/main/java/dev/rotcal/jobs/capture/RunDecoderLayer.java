@@ -10,13 +10,11 @@ import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.forward.LayerCaptures;
 import dev.rotcal.model.forward.ModelForward;
 import dev.rotcal.model.forward.RotaryEmbedding;
-import dev.rotcal.scales.LayerStatistics;
 import org.apache.spark.api.java.function.Function;
 
 /**
  * Executor side: runs decoder layer {@code layer} over a block (weights leased from this JVM's
- * {@link LayerWeightsCache}) and keeps the gain-free outputs of its two RMSNorms, DFRot's calibration rows, and
- * (for the scales stage) the block's {@link LayerStatistics}.
+ * {@link LayerWeightsCache}) and keeps the gain-free outputs of its two RMSNorms, DFRot's calibration rows.
  */
 public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
     private static final long serialVersionUID = 1L;
@@ -24,17 +22,10 @@ public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
     private final ModelSource model;
     private final int layer;
     private final int blasThreads;
-    private final LayerStatistics.Options statistics; // null: calibration rows only
-
-    /**
-     * @param statistics what the scales stage needs from this layer (every capture switch on), or null for DFRot's
-     *                   rows only
-     */
-    public RunDecoderLayer(ModelSource model, int layer, int blasThreads, LayerStatistics.Options statistics) {
+    public RunDecoderLayer(ModelSource model, int layer, int blasThreads) {
         this.model = model;
         this.layer = layer;
         this.blasThreads = blasThreads;
-        this.statistics = statistics;
     }
 
     @Override
@@ -45,7 +36,6 @@ public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
         ModelConfig config = model.config();
         DecoderLayer decoder = new DecoderLayer(DecoderShape.of(config), RotaryEmbedding.of(config));
         TokenBlock tokens = in.tokens();
-        DecoderShape shape = DecoderShape.of(config);
         int d = config.hiddenSize();
         int seqLen = tokens.seqLen();
         int windows = tokens.sequenceIds().length;
@@ -54,7 +44,6 @@ public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
         float[] mlpIn = new float[tokens.rows() * d];
         float[] attnRms = new float[tokens.rows()];
         float[] mlpRms = new float[tokens.rows()];
-        LayerStatistics stats = statistics == null ? null : new LayerStatistics(layer, shape, statistics);
         int[] positions = ModelForward.positions(seqLen, seqLen);
         // one window at a time: a block of many 2048-token windows at real widths would need gigabytes of
         // intermediates (the MLP alone: rows × intermediate × 3 floats)
@@ -62,21 +51,17 @@ public final class RunDecoderLayer implements Function<HiddenBlock, LayerStep> {
             for (int w = 0; w < windows; w++) {
                 float[] window = java.util.Arrays.copyOfRange(hidden, w * seqLen * d, (w + 1) * seqLen * d);
                 LayerCaptures c = decoder.forward(window, positions, seqLen, lease.weights(),
-                        statistics == null ? CaptureSwitches.NORM_ROWS : CaptureSwitches.ALL);
+                        CaptureSwitches.NORM_ROWS);
                 System.arraycopy(window, 0, hidden, w * seqLen * d, window.length);
                 System.arraycopy(c.attentionInput(), 0, attnIn, w * seqLen * d, seqLen * d);
                 System.arraycopy(c.mlpInput(), 0, mlpIn, w * seqLen * d, seqLen * d);
                 System.arraycopy(c.attentionInputRms(), 0, attnRms, w * seqLen, seqLen);
                 System.arraycopy(c.mlpInputRms(), 0, mlpRms, w * seqLen, seqLen);
-                if (stats != null) {
-                    stats.addBlock(c, seqLen, tokens.blockId());
-                }
             }
         }
         return new LayerStep(new HiddenBlock(tokens, hidden, layer + 1),
                 chunk(RowSite.ATTENTION_INPUT, tokens, attnIn, attnRms, d),
-                chunk(RowSite.MLP_INPUT, tokens, mlpIn, mlpRms, d),
-                stats);
+                chunk(RowSite.MLP_INPUT, tokens, mlpIn, mlpRms, d));
     }
 
     private ActivationChunk chunk(RowSite site, TokenBlock tokens, float[] rows, float[] rms, int d) {

@@ -74,6 +74,9 @@ final class EffectiveConfigTree {
         s.scales().fpFormats().forEach(f -> formats.add(f.configName()));
         scales.put("fp-search-steps", s.scales().fpSearchSteps());
         scales.put("sample-rows", s.scales().sampleRows());
+        scales.put("sequences", s.scales().sequences());
+        scales.put("gptq-inputs", s.scales().gptqInputs().configName());
+        scales.put("gptq-clip-search", s.scales().gptqClipSearch());
 
         ObjectNode evaluate = rotcal.putObject("evaluate");
         evaluate.put("enabled", s.evaluate().enabled());

@@ -64,19 +64,12 @@ public final class MemoryEstimate {
         List<Stage> out = new ArrayList<>();
 
         // capture: a block's residual stream in and out and its two captured row sets, one window's forward
-        // intermediates, and (scales) the block's statistics with Hessians in double, plus their serialized copy
         long blockRows = windowsPerBlock * seqLen;
         long blockArrays = F * blockRows * d * 4;
         long forward = F * seqLen * (4 * d + 2 * q + 2 * kv + 3 * inter) + F * seqLen * seqLen;
-        long hessianBytes = hessians ? D * (2 * d * d + q * q + inter * inter) : 0;
-        long samples = statistics ? F * scales.sampleRows() * (2 * d + q + inter) : 0;
-        long stats = statistics ? 2 * hessianBytes + samples + F * (2 * d + q + inter) * 2 : 0;
-        out.add(new Stage("capture", 0, blockArrays + forward + (statistics ? F * seqLen * (q + inter + 2 * kv) : 0)
-                + stats, layerWeights, layerWeights,
-                String.format(Locale.ROOT, "%s block of %d × %d tokens, %s forward of one window%s",
-                        gib(blockArrays), windowsPerBlock, seqLen, gib(forward),
-                        hessians ? String.format(Locale.ROOT, ", %s Hessians Σ XᵀX in double (down_proj %d²) and"
-                                + " their serialized copy", gib(hessianBytes), inter) : "")));
+        out.add(new Stage("capture", 0, blockArrays + forward, layerWeights, layerWeights,
+                String.format(Locale.ROOT, "%s block of %d × %d tokens, %s forward of one window",
+                        gib(blockArrays), windowsPerBlock, seqLen, gib(forward))));
 
         // scan / refine: a chunk of rows (≤ 4096) with its rotated and quantized copies; the d×d accumulator in
         // double and R as float on each task; on the driver R, C and the solve's workspace
@@ -89,18 +82,31 @@ public final class MemoryEstimate {
                         + " the %d² accumulator in double", d, gib(refineDriver), chunk, d)));
 
         if (statistics) {
-            // scales: the largest group task — its input's Hessian as bands and assembled (and GPTQ's in-place
-            // factor), the rotated layer (read + rotated copy) and the group's weights in double for GPTQ
+            // scales, the pass over the stage's own windows: per task a block of them (in and out), one window's
+            // forward with every capture, the block's statistics (Hessians in double, persisted serialized once more
+            // until the shuffle has read them, one 32 MiB band at a time on top); then the solving task of the
+            // largest group — its input's Hessian as bands and assembled (GPTQ works on one more copy, in place), the
+            // rotated layer (read + rotated copy) and the group's weights in double for GPTQ
+            int scalesBlocks = Math.max(1, Math.min(scales.sequences(), partitions));
+            long scalesRows = (long) ((scales.sequences() + scalesBlocks - 1) / scalesBlocks) * seqLen;
+            long hessianBytes = hessians ? D * (2 * d * d + q * q + inter * inter) : 0;
+            long samples = F * scales.sampleRows() * (2 * d + q + inter);
+            long passTask = F * scalesRows * d * 2 + forward + F * seqLen * (q + inter + 2 * kv) + 2 * hessianBytes
+                    + samples + LayerStatisticsShards.BAND_BYTES;
             long downHessian = hessians ? D * inter * inter : 0;
-            long qkvHessian = hessians ? D * d * d * 3 : 0;        // H, H·R1, R1ᵀ·H·R1
-            long groupHessian = Math.max(2 * downHessian, qkvHessian);
+            long groupHessian = Math.max(3 * downHessian, hessians ? D * d * d * 3 : 0);
             long weightsDouble = hessians ? D * d * inter : 0;
-            long scalesTask = groupHessian + 2 * layerWeights + weightsDouble + samples * 2;
+            long solveTask = groupHessian + 2 * layerWeights + weightsDouble + samples * 2;
             long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
-            out.add(new Stage("scales", layerFile, scalesTask, 0, 0, String.format(Locale.ROOT,
-                    "task: %s%s, the rotated layer twice (%s); driver: one layer's file (%s)",
-                    hessians ? "down_proj Hessian " + inter + "² in double as bands and assembled, " : "",
-                    gib(groupHessian), gib(2 * layerWeights), gib(layerFile))));
+            boolean sequential = scales.sequentialGptq();
+            out.add(new Stage("scales", layerFile, Math.max(passTask, solveTask),
+                    layerWeights * (sequential ? 3 : 2), layerWeights * (sequential ? 2 : 1),
+                    String.format(Locale.ROOT, "pass task: %d × %d tokens, %s%s; solve task: %s, the rotated"
+                                    + " layer twice (%s); driver: one layer's file (%s)", scalesRows / seqLen, seqLen,
+                            gib(forward), hessians ? String.format(Locale.ROOT, ", Hessians Σ XᵀX in double (down_proj"
+                                    + " %d²) and their serialized copy %s", inter, gib(2 * hessianBytes)) : "",
+                            hessians ? "down_proj Hessian " + inter + "² as bands, assembled and GPTQ's copy "
+                                    + gib(groupHessian) : "no Hessians", gib(2 * layerWeights), gib(layerFile))));
         }
 
         EvaluateSettings ev = settings.evaluate();

@@ -19,11 +19,15 @@ import java.util.List;
  * @param fpFormats            the FP formats LLM-FP4 and the per-layer format choice search over
  * @param fpSearchSteps        maxval candidates of the LLM-FP4 bias search (LLM-FP4: 100)
  * @param sampleRows           input rows per linear kept for the LLM-FP4 / format-choice output error
+ * @param sequences            the stage's own calibration windows (data.sequence-length tokens each, not DFRot's)
+ * @param gptqInputs           where GPTQ's layer inputs come from
+ * @param gptqClipSearch       QuaRot's --w_clip inside GPTQ's quantizer (the |Δ|^2.4 shrink search per scale)
  */
 public record ScalesSettings(boolean enabled, List<WeightMethod> weightMethods, int weightBits, int groupSize,
                              boolean weightClipSearch, int activationBits, int kvBits,
                              boolean staticActivationScales, List<FpFormatName> fpFormats, int fpSearchSteps,
-                             int sampleRows) implements Serializable {
+                             int sampleRows, int sequences, GptqInputs gptqInputs, boolean gptqClipSearch)
+        implements Serializable {
 
     public ScalesSettings {
         weightMethods = List.copyOf(weightMethods);
@@ -42,6 +46,22 @@ public record ScalesSettings(boolean enabled, List<WeightMethod> weightMethods, 
         MXFP4,
         /** LLM-FP4: per-linear FP format and exponent-bias search, with the per-layer format choice. */
         LLM_FP4
+    }
+
+    /** Where the scales stage's layer inputs come from. */
+    public enum GptqInputs implements ConfigEnum {
+        /**
+         * gptq.py / QuaRot: layer l's inputs come from the rotated model whose layers &lt; l carry their GPTQ weights
+         * (float layers when gptq does not run).
+         */
+        SEQUENTIAL,
+        /** Every layer's inputs come from the float rotated model. */
+        FLOAT
+    }
+
+    /** Whether layer l's inputs come from layers &lt; l with their GPTQ weights. */
+    public boolean sequentialGptq() {
+        return runs(WeightMethod.GPTQ) && gptqInputs == GptqInputs.SEQUENTIAL;
     }
 
     /** A 4-bit FP element format of LLM-FP4's search. */

@@ -111,7 +111,11 @@ final class SettingsBuilder {
                 r.integer("rotcal.scales.fp-search-steps", 2, 10_000, "it must be between 2 and 10000",
                         "LLM-FP4 uses 100"),
                 r.integer("rotcal.scales.sample-rows", 1, 1 << 20, "it must be between 1 and 1048576",
-                        "a few hundred rows per linear are enough for the format search"));
+                        "a few hundred rows per linear are enough for the format search"),
+                r.integer("rotcal.scales.sequences", 1, 1 << 20, "it must be at least 1",
+                        "gptq.py and QuaRot use 128 windows of 2048 tokens"),
+                r.choice("rotcal.scales.gptq-inputs", ScalesSettings.GptqInputs.class),
+                r.bool("rotcal.scales.gptq-clip-search"));
     }
 
     private EvaluateSettings evaluate() {

@@ -1,5 +1,6 @@
 package dev.rotcal.jobs.evaluate;
 
+import dev.rotcal.jobs.scales.StagedGptqWeights;
 import dev.rotcal.jobs.capture.LayerWeightsCache;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.model.ModelConfig;
@@ -54,7 +55,7 @@ final class EvalWeightsCache {
         if ("rtn".equals(v.weights())) {
             w = rtn(w, shape, plan.weightOptions());
         } else if ("gptq".equals(v.weights())) {
-            w = withLinears(w, gptq.read(layer, shape, plan.weightOptions()));
+            w = LinearGroup.withLinears(w, gptq.read(layer, shape, plan.weightOptions()));
         }
         NativeLayerWeights nw = NativeLayerWeights.copyOf(w, shape);
         LAYERS.put(key, nw);
@@ -97,13 +98,7 @@ final class EvalWeightsCache {
                         LinearGroup.outWidth(s, linear), LinearGroup.inWidth(s, linear), options));
             }
         }
-        return withLinears(w, q);
+        return LinearGroup.withLinears(w, q);
     }
 
-    /** The layer with its seven projections replaced (norms and biases kept). */
-    static LayerWeights withLinears(LayerWeights w, Map<String, float[]> linears) {
-        return new LayerWeights(w.inputNorm(), linears.get("q_proj"), w.bq(), linears.get("k_proj"), w.bk(),
-                linears.get("v_proj"), w.bv(), linears.get("o_proj"), w.postAttentionNorm(),
-                linears.get("gate_proj"), linears.get("up_proj"), linears.get("down_proj"));
-    }
 }

@@ -1,5 +1,6 @@
 package dev.rotcal.jobs.evaluate;
 
+import dev.rotcal.jobs.scales.StagedGptqWeights;
 import static dev.rotcal.Checks.checkState;
 
 import dev.rotcal.dfrot.ClassErrorSums;

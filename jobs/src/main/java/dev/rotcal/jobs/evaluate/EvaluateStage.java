@@ -1,5 +1,6 @@
 package dev.rotcal.jobs.evaluate;
 
+import dev.rotcal.jobs.scales.StagedGptqWeights;
 import dev.rotcal.Eta;
 import dev.rotcal.artifact.Storage;
 import dev.rotcal.dfrot.ClassErrorSums;

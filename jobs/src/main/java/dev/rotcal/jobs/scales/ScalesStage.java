@@ -1,6 +1,5 @@
 package dev.rotcal.jobs.scales;
 
-import dev.rotcal.Eta;
 import dev.rotcal.artifact.ArtifactLayout;
 import dev.rotcal.artifact.ArtifactPublisher;
 import dev.rotcal.jobs.BadInputException;
@@ -10,14 +9,8 @@ import dev.rotcal.jobs.config.ScalesSettings;
 import dev.rotcal.jobs.config.ScalesSettings.WeightMethod;
 import dev.rotcal.jobs.spark.JobGroups;
 import dev.rotcal.model.safetensors.Tensor;
-import java.util.HashMap;
 import org.apache.spark.api.java.JavaPairRDD;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
-import dev.rotcal.linalg.DenseLinearAlgebra;
-import dev.rotcal.model.ModelConfig;
-import dev.rotcal.model.rotate.ModelRotation;
 import dev.rotcal.model.safetensors.SafetensorsDtype;
 import dev.rotcal.model.safetensors.SafetensorsWriter;
 import dev.rotcal.model.safetensors.Tensor;
@@ -25,7 +18,6 @@ import dev.rotcal.scales.ClipSweep;
 import dev.rotcal.scales.Fp4WeightScales;
 import dev.rotcal.scales.InputStatistics;
 import dev.rotcal.scales.KvClipResult;
-import dev.rotcal.scales.LayerStatistics;
 import dev.rotcal.scales.LinearGroup;
 import dev.rotcal.scales.LinearInput;
 import dev.rotcal.scales.LinearScalesSolver;
@@ -43,13 +35,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage "scales" (DESIGN.md §2.5), after refine, as one Spark job of (layer, linear group) tasks: each task receives
- * its share of the capture stage's merged statistics straight from the executors that hold them
- * ({@link LayerStatisticsShards}: the layer's summary and the bands of its input's Hessian), puts its input together
- * in the rotated basis (R1ᵀ·H·R1, x·R1, the rotated rows' sweeps from {@link RotatedInputsStage}), rotates and folds
- * the group's weights and runs every requested quantizer ({@link SolveLinearGroup}). The driver then fetches the
- * results one layer at a time, writes {@code layers/layer-{i:03d}.safetensors} into the staging area and keeps the
- * per-linear errors for metrics.json: it holds one layer's tensors at a time and never a Hessian.
+ * The solving half of stage "scales" (DESIGN.md §2.5), for one layer at a time ({@link ScalesPass} runs the layers):
+ * one Spark job of four tasks, one per linear group, each receiving its share of the layer's merged statistics
+ * straight from the executors that hold them ({@link LayerStatisticsShards}: the layer's summary and the bands of its
+ * input's Hessian) and solving it ({@link SolveLinearGroup}); then the driver writes
+ * {@code layers/layer-{i:03d}.safetensors} into the staging area and keeps the per-linear errors for metrics.json. The
+ * driver holds one layer's tensors at a time and never a Hessian.
  */
 public final class ScalesStage {
     private static final Logger LOG = LoggerFactory.getLogger(ScalesStage.class);
@@ -75,96 +66,83 @@ public final class ScalesStage {
     private ScalesStage() {
     }
 
-    /**
-     * @param statistics per layer, from the capture stage, on the executors
-     * @param rotated    per (layer, site, rotation), from {@link RotatedInputsStage}
-     * @param r1         (d, d) row-major R1
-     */
-    public static Outcome run(JavaSparkContext sc, ModelSource model, ModelConfig config,
-                              LayerStatisticsShards statistics, Map<RotatedInputsStage.Key, InputStatistics> rotated,
-                              double[] r1, ScalesSettings settings, int blasThreads, ArtifactPublisher publisher)
-            throws IOException {
-        int layers = statistics.layerCount();
-        LinearScalesSolver.Options options = new LinearScalesSolver.Options(settings.runs(WeightMethod.RTN),
+    /** The weight solves' options, from the settings (their one translation). */
+    static LinearScalesSolver.Options options(ScalesSettings settings) {
+        return new LinearScalesSolver.Options(settings.runs(WeightMethod.RTN),
                 settings.weightClipSearch(), settings.runs(WeightMethod.GPTQ), settings.runs(WeightMethod.NVFP4),
                 settings.runs(WeightMethod.MXFP4), settings.weightBits(), settings.groupSize(),
                 settings.runs(WeightMethod.LLM_FP4), settings.formats(), settings.fpSearchSteps(),
-                settings.staticActivationScales(), settings.activationBits());
-        @SuppressWarnings("unchecked")
-        JavaPairRDD<StatisticPiece.Id, StatisticPiece> pieces = JavaPairRDD.fromJavaRDD(
-                sc.union(statistics.layers().stream().map(JavaPairRDD::rdd).map(r -> JavaPairRDD.fromRDD(r,
-                        scala.reflect.ClassTag$.MODULE$.<StatisticPiece.Id>apply(StatisticPiece.Id.class),
-                        scala.reflect.ClassTag$.MODULE$.<StatisticPiece>apply(StatisticPiece.class)).map(t -> t))
-                        .toArray(JavaRDD[]::new)));
+                settings.staticActivationScales(), settings.activationBits(), settings.gptqClipSearch());
+    }
+
+    /** One published layer: its metrics.json entry and what evaluation needs. */
+    record PublishedLayer(Map<String, Object> metrics, LayerChoice choice) {
+    }
+
+    /**
+     * Solves layer {@code layer}'s four linear groups from its merged statistics (of the rotated model's own inputs)
+     * as one Spark job of four tasks, then writes {@code layers/layer-{i:03d}.safetensors} into the staging area.
+     *
+     * @param pieces   the layer's merged statistics, on the executors ({@link LayerStatisticsShards})
+     * @param rhSweeps per (layer, site) the attn_in / mlp_in sweeps under the random Hadamard the evaluation compares
+     *                 with ({@link RotatedInputsStage})
+     */
+    static PublishedLayer solveLayer(JavaSparkContext sc, ModelSource model, int layer,
+                                     JavaPairRDD<StatisticPiece.Id, StatisticPiece> pieces, Broadcast<double[]> r1,
+                                     Map<RotatedInputsStage.Key, InputStatistics> rhSweeps,
+                                     ScalesSettings settings, int blasThreads, ArtifactPublisher publisher)
+            throws IOException {
         checkFinite(pieces);
-        Broadcast<double[]> r1Broadcast = sc.broadcast(r1);
-        Broadcast<HashMap<RotatedInputsStage.Key, InputStatistics>> rotatedBroadcast = sc.broadcast(
-                new HashMap<>(rotated));
-        List<Object> layerMetrics = new ArrayList<>();
-        List<LayerChoice> choices = new ArrayList<>();
-        JavaRDD<GroupResult> results = null;
-        try (JobGroups.Group g = JobGroups.enter(sc, "scales-solve",
-                "scales: %d layers × %d linear groups, %s", layers, LinearGroup.values().length,
+        List<GroupResult> solved;
+        try (JobGroups.Group g = JobGroups.enter(sc, "scales-layer-" + layer, "scales: layer %d, %s", layer + 1,
                 settings.weightMethods())) {
-            results = pieces.flatMapToPair(t -> consumers(t._2()).iterator())
-                    .groupByKey(new GroupKey.Partitions(layers))
-                    .map(new SolveLinearGroup(model, r1Broadcast, rotatedBroadcast, options, blasThreads))
-                    .setName("scales results")
-                    .persist(StorageLevel.MEMORY_AND_DISK_SER());
-            long stageStart = System.nanoTime();
-            for (int layer = 0; layer < layers; layer++) {
-                int wanted = layer;
-                List<GroupResult> solved = new ArrayList<>(results.filter(r -> r.layer() == wanted).collect());
-                solved.sort(java.util.Comparator.comparing(GroupResult::group));
-                List<Tensor> tensors = new ArrayList<>();
-                Map<String, Object> linears = new LinkedHashMap<>();
-                Map<LinearInput, Map<String, Object>> activations = new EnumMap<>(LinearInput.class);
-                Map<LinearInput, Float> r1Independent = new EnumMap<>(LinearInput.class);
-                GroupResult qkv = null;
-                for (GroupResult r : solved) {
-                    tensors.addAll(r.tensors());
-                    linears.putAll(r.linears());
-                    activations.put(r.group().input(), r.activation());
-                    r1Independent.put(r.group().input(), r.inputClip());
-                    if (r.group() == LinearGroup.QKV) {
-                        qkv = r;
-                    }
-                }
-                if (solved.size() != LinearGroup.values().length || qkv == null) {
-                    throw new IllegalStateException("[BUG] scales of layer " + layer + ": " + solved.size()
-                            + " group results");
-                }
-                choices.add(choice(layer, rotated, r1Independent, qkv.keyClip(), qkv.valueClip()));
-                publisher.write(ArtifactLayout.layerFile(layer),
-                        out -> SafetensorsWriter.write(out, metadata(wanted, settings), tensors));
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("layer", layer);
-                m.put("linears", linears);
-                Map<String, Object> activationMetrics = new LinkedHashMap<>();
-                activations.forEach((input, metrics) -> activationMetrics.put(input.key(), metrics));
-                m.put("activations", activationMetrics);
-                m.put("kv", qkv.kv());
-                formatChoice(linears).ifPresent(c -> m.put("format_choice", c));
-                layerMetrics.add(m);
-                double done = (System.nanoTime() - stageStart) / 1e9;
-                LOG.info("scales: layer {}/{} published ({} tensors), {} s into the stage, ETA {}", layer + 1,
-                        layers, tensors.size(), String.format("%.1f", done),
-                        Eta.format(done / (layer + 1) * (layers - layer - 1)));
-            }
-        } finally {
-            if (results != null) {
-                results.unpersist(false);
-            }
-            r1Broadcast.destroy();
-            rotatedBroadcast.destroy();
+            solved = new ArrayList<>(pieces.flatMapToPair(t -> consumers(t._2()).iterator())
+                    .groupByKey(new GroupKey.ByGroup())
+                    .map(new SolveLinearGroup(model, r1, options(settings), blasThreads))
+                    .collect());
         }
+        solved.sort(java.util.Comparator.comparing(GroupResult::group));
+        List<Tensor> tensors = new ArrayList<>();
+        Map<String, Object> linears = new LinkedHashMap<>();
+        Map<LinearInput, Map<String, Object>> activations = new EnumMap<>(LinearInput.class);
+        Map<LinearInput, Float> clips = new EnumMap<>(LinearInput.class);
+        GroupResult qkv = null;
+        for (GroupResult r : solved) {
+            tensors.addAll(r.tensors());
+            linears.putAll(r.linears());
+            activations.put(r.group().input(), r.activation());
+            clips.put(r.group().input(), r.inputClip());
+            if (r.group() == LinearGroup.QKV) {
+                qkv = r;
+            }
+        }
+        if (solved.size() != LinearGroup.values().length || qkv == null) {
+            throw new IllegalStateException("[BUG] scales of layer " + layer + ": " + solved.size() + " group results");
+        }
+        publisher.write(ArtifactLayout.layerFile(layer),
+                out -> SafetensorsWriter.write(out, metadata(layer, settings), tensors));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("layer", layer);
+        m.put("linears", linears);
+        Map<String, Object> activationMetrics = new LinkedHashMap<>();
+        activations.forEach((input, metrics) -> activationMetrics.put(input.key(), metrics));
+        m.put("activations", activationMetrics);
+        m.put("kv", qkv.kv());
+        formatChoice(linears).ifPresent(c -> m.put("format_choice", c));
+        return new PublishedLayer(m, choice(layer, rhSweeps, clips, qkv.keyClip(), qkv.valueClip()));
+    }
+
+    /** metrics.json's "scales" section and the evaluation's per-layer choices. */
+    static Outcome outcome(List<PublishedLayer> layers, ScalesSettings settings) {
         Map<String, Object> metrics = new LinkedHashMap<>();
         // the keys the linears' metrics use (llm-fp4 → llm_fp4)
         metrics.put("methods", settings.weightMethods().stream().map(m -> m.configName().replace('-', '_')).toList());
         metrics.put("weight_bits", settings.weightBits());
         metrics.put("group_size", settings.groupSize());
-        metrics.put("layers", layerMetrics);
-        return new Outcome(metrics, choices);
+        metrics.put("sequences", settings.sequences());
+        metrics.put("gptq_inputs", settings.sequentialGptq() ? "sequential" : "float");
+        metrics.put("layers", layers.stream().map(PublishedLayer::metrics).toList());
+        return new Outcome(metrics, layers.stream().map(PublishedLayer::choice).toList());
     }
 
     /** The tasks a piece goes to: a layer's summary to each of its groups, a Hessian band to its input's group. */
@@ -224,38 +202,6 @@ public final class ScalesStage {
         return java.util.Optional.of(c);
     }
 
-    /** Each input's statistics in the rotated model's basis (all four inputs of a layer, on one machine). */
-    static Map<LinearInput, RotatedInput> rotatedInputs(LayerStatistics stats,
-                                                        Map<RotatedInputsStage.Key, InputStatistics> rotated,
-                                                        double[] r1, int d) {
-        Map<LinearInput, RotatedInput> inputs = new EnumMap<>(LinearInput.class);
-        for (LinearInput input : LinearInput.values()) {
-            InputStatistics s = stats.input(input);
-            double[] hessian = s.hessian() == null ? null : s.hessian().hessian();
-            InputStatistics swept = input.rotatedByR1()
-                    ? rotated.get(new RotatedInputsStage.Key(stats.layer(), site(input), DFROT)) : null;
-            inputs.put(input, rotatedInput(input, s, hessian, swept, r1, d));
-        }
-        return inputs;
-    }
-
-    /**
-     * One input's statistics in the rotated model's basis: attn_in / mlp_in (un-rotated in the capture) get R1ᵀ·H·R1,
-     * x·R1 and the sweep and channel maxima measured on the rotated rows ({@code swept}); the others pass through.
-     *
-     * @param hessian GPTQ's H of the un-rotated input (owned: may be overwritten), or null
-     */
-    static RotatedInput rotatedInput(LinearInput input, InputStatistics s, double[] hessian, InputStatistics swept,
-                                     double[] r1, int d) {
-        float[] sample = s.sample();
-        if (input.rotatedByR1()) {
-            return new RotatedInput(d, hessian == null ? null : conjugate(hessian, r1, d),
-                    ModelRotation.rotateRows(sample, s.sampleRows(), r1, d), s.sampleRows(), swept.channelAbsMax(),
-                    swept.sweep());
-        }
-        return new RotatedInput(s.width(), hessian, sample, s.sampleRows(), s.channelAbsMax(), s.sweep());
-    }
-
     static RowSite site(LinearInput input) {
         return switch (input) {
             case ATTN_IN -> RowSite.ATTENTION_INPUT;
@@ -264,34 +210,21 @@ public final class ScalesStage {
         };
     }
 
-    /** R1ᵀ·H·R1, (d, d) row-major. */
-    static double[] conjugate(double[] h, double[] r1, int d) {
-        double[] hr = new double[d * d];
-        DenseLinearAlgebra.gemm(false, false, d, d, d, 1.0, h, r1, 0.0, hr);
-        double[] out = new double[d * d];
-        DenseLinearAlgebra.gemm(true, false, d, d, d, 1.0, r1, hr, 0.0, out);
-        for (int i = 0; i < d; i++) {          // exactly symmetric, as GPTQ's Cholesky expects
-            for (int j = i + 1; j < d; j++) {
-                double v = 0.5 * (out[i * d + j] + out[j * d + i]);
-                out[i * d + j] = v;
-                out[j * d + i] = v;
-            }
-        }
-        return out;
-    }
-
-    private static LayerChoice choice(int layer, Map<RotatedInputsStage.Key, InputStatistics> rotated,
+    /**
+     * The clip ratios the evaluation runs with: DFRot's all from the pass; the random Hadamard's attn_in / mlp_in from
+     * its own sweeps of the calibration rows (o_proj_in / down_proj_in do not depend on R1).
+     */
+    private static LayerChoice choice(int layer, Map<RotatedInputsStage.Key, InputStatistics> rhSweeps,
                                       Map<LinearInput, Float> inputClips, float keyClip, float valueClip) {
         Map<String, Map<LinearInput, Float>> ratios = new TreeMap<>();
-        for (String rotation : List.of(DFROT, RANDOM_HADAMARD)) {
-            Map<LinearInput, Float> byInput = new EnumMap<>(LinearInput.class);
-            for (LinearInput input : LinearInput.values()) {
-                byInput.put(input, input.rotatedByR1()
-                        ? rotated.get(new RotatedInputsStage.Key(layer, site(input), rotation)).sweep().bestRatio()
-                        : inputClips.get(input));
-            }
-            ratios.put(rotation, byInput);
+        ratios.put(DFROT, new EnumMap<>(inputClips));
+        Map<LinearInput, Float> rh = new EnumMap<>(LinearInput.class);
+        for (LinearInput input : LinearInput.values()) {
+            rh.put(input, input.rotatedByR1()
+                    ? rhSweeps.get(new RotatedInputsStage.Key(layer, site(input), RANDOM_HADAMARD)).sweep().bestRatio()
+                    : inputClips.get(input));
         }
+        ratios.put(RANDOM_HADAMARD, rh);
         return new LayerChoice(layer, ratios, keyClip, valueClip);
     }
 

@@ -18,7 +18,6 @@ import dev.rotcal.scales.LinearScales;
 import dev.rotcal.scales.LinearScalesSolver;
 import dev.rotcal.scales.RotatedInput;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,26 +27,22 @@ import scala.Tuple2;
 
 /**
  * Executor side of the scales stage: one {@link LinearGroup} of one layer. Receives the group's share of the merged
- * statistics (the layer's summary and the bands of its input's Hessian), puts the input together in the rotated
- * model's basis (R1ᵀ·H·R1 and x·R1 for attn_in / mlp_in), reads the layer's tensors from the checkpoint, rotates and
- * folds them (R1 from refine, R2 and R4's offline half) and runs every requested weight quantizer on the group's
- * linears; also the group input's activation parameters and, for q/k/v, the KV cache's.
+ * statistics of the rotated model's inputs (the layer's summary and the bands of its input's Hessian), assembles the
+ * Hessian, reads the layer's tensors from the checkpoint, rotates and folds them (R1 from refine, R2 and R4's offline
+ * half) and runs every requested weight quantizer on the group's linears; also the group input's activation
+ * parameters and, for q/k/v, the KV cache's.
  */
 final class SolveLinearGroup implements Function<Tuple2<GroupKey, Iterable<StatisticPiece>>, GroupResult> {
     private static final long serialVersionUID = 1L;
 
     private final ModelSource model;
     private final Broadcast<double[]> r1;                       // (d, d) row-major
-    private final Broadcast<HashMap<RotatedInputsStage.Key, InputStatistics>> rotated;
     private final LinearScalesSolver.Options options;
     private final int blasThreads;
 
-    SolveLinearGroup(ModelSource model, Broadcast<double[]> r1,
-                     Broadcast<HashMap<RotatedInputsStage.Key, InputStatistics>> rotated,
-                     LinearScalesSolver.Options options, int blasThreads) {
+    SolveLinearGroup(ModelSource model, Broadcast<double[]> r1, LinearScalesSolver.Options options, int blasThreads) {
         this.model = model;
         this.r1 = r1;
-        this.rotated = rotated;
         this.options = options;
         this.blasThreads = blasThreads;
     }
@@ -76,9 +71,9 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, Iterable<Stati
         double[] hessian = bands.isEmpty() ? null
                 : HessianAccumulator.assemble(stats.width(), bands).takeHessian();
         bands.clear();
-        InputStatistics swept = input.rotatedByR1() ? rotated.value().get(
-                new RotatedInputsStage.Key(layer, ScalesStage.site(input), ScalesStage.DFROT)) : null;
-        RotatedInput in = ScalesStage.rotatedInput(input, stats, hessian, swept, r1.value(), shape.hidden());
+        // the rotated model's own inputs: already in the quantized weights' basis
+        RotatedInput in = new RotatedInput(stats.width(), hessian, stats.sample(), stats.sampleRows(),
+                stats.channelAbsMax(), stats.sweep());
 
         LayerWeights weights = ModelRotation.rotateLayer(LayerWeightsCache.readFloats(model, config, layer),
                 r1.value(), shape, true, true);

@@ -28,11 +28,21 @@ import java.util.List;
  *
  * @param windows the sampled windows
  * @param blocks  the windows in blocks of whole sequences
+ * @param scales  the scales stage's own windows (never overlapping {@code windows}), or null when not asked for
  */
-public record CalibrationTokens(TokenWindows windows, List<TokenBlock> blocks) {
+public record CalibrationTokens(TokenWindows windows, List<TokenBlock> blocks, TokenWindows scales) {
 
     public static CalibrationTokens load(Storage storage, DataSettings data, String tokenizerUri, int vocabSize,
                                          int maxBlocks) {
+        return load(storage, data, tokenizerUri, vocabSize, maxBlocks, 0);
+    }
+
+    /**
+     * @param scalesWindows the scales stage's windows (of the same length) to draw from the rest of the corpus after
+     *                      DFRot's windows are taken out (seed + 1); 0 = none
+     */
+    public static CalibrationTokens load(Storage storage, DataSettings data, String tokenizerUri, int vocabSize,
+                                         int maxBlocks, int scalesWindows) {
         TokenFormat format = switch (data.format()) {
             case AUTO -> TokenFormat.fromFileName(data.uri());
             case NPY -> TokenFormat.NPY;
@@ -54,10 +64,12 @@ public record CalibrationTokens(TokenWindows windows, List<TokenBlock> blocks) {
         };
         corpus.checkVocabulary(vocabSize);
         TokenWindows windows = new WindowSampler(data.sequenceLength(), data.sequences(), data.seed()).sample(corpus);
-        return new CalibrationTokens(windows, blocks(windows, maxBlocks));
+        TokenWindows scales = scalesWindows == 0 ? null : new WindowSampler(data.sequenceLength(), scalesWindows,
+                data.seed() + 1).sample(corpus.without(windows));
+        return new CalibrationTokens(windows, blocks(windows, maxBlocks), scales);
     }
 
-    /** SHA-256 of the windows' token ids (little-endian int32) and their length: the data fingerprint. */
+    /** SHA-256 of DFRot's windows' token ids (little-endian int32) and their length: the data fingerprint. */
     public String fingerprint() {
         ByteBuffer bytes = ByteBuffer.allocate(4 * windows.tokens().length + 4).order(ByteOrder.LITTLE_ENDIAN);
         bytes.putInt(windows.sequenceLength());
@@ -69,7 +81,12 @@ public record CalibrationTokens(TokenWindows windows, List<TokenBlock> blocks) {
 
     /** The same windows dealt into at most {@code maxBlocks} blocks (one capture task each). */
     public CalibrationTokens reblocked(int maxBlocks) {
-        return new CalibrationTokens(windows, blocks(windows, maxBlocks));
+        return new CalibrationTokens(windows, blocks(windows, maxBlocks), scales);
+    }
+
+    /** The scales stage's windows in at most {@code maxBlocks} blocks (one task each). */
+    public List<TokenBlock> scalesBlocks(int maxBlocks) {
+        return blocks(scales, maxBlocks);
     }
 
     private static List<TokenBlock> blocks(TokenWindows windows, int maxBlocks) {

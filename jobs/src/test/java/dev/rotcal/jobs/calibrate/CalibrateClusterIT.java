@@ -135,6 +135,7 @@ class CalibrateClusterIT {
                 "--set", "rotcal.data.uri=\"" + model.resolve(DemoCorpus.CALIBRATION_NPY).toUri() + "\"",
                 "--set", "rotcal.data.sequence-length=128",
                 "--set", "rotcal.data.sequences=4",
+                "--set", "rotcal.scales.sequences=4",
                 "--set", "rotcal.spark.partitions=4",
                 "--set", "rotcal.refine.iterations=4",
                 "--set", "rotcal.refine.checkpoint-every=0",

@@ -47,6 +47,7 @@ class CalibrateLocalTest {
                 "rotcal.data.uri=\"" + model.resolve(DemoCorpus.CALIBRATION_NPY).toUri() + "\"",
                 "rotcal.data.sequence-length=256",
                 "rotcal.data.sequences=8",
+                "rotcal.scales.sequences=8",
                 "rotcal.output.uri=\"" + dir.resolve("out").toUri() + "\"",
                 "rotcal.spark.master=\"local[2]\"",
                 "rotcal.spark.partitions=4",

@@ -63,6 +63,7 @@ final class DemoRuns {
                 set("rotcal.data.uri", modelUri + "/" + DemoCorpus.CALIBRATION_NPY),
                 "rotcal.data.sequence-length=" + seqLen,
                 "rotcal.data.sequences=" + sequences,
+                "rotcal.scales.sequences=" + sequences,
                 set("rotcal.output.uri", outputUri),
                 set("rotcal.spark.master", "local[2]"),
                 "rotcal.spark.partitions=" + partitions,

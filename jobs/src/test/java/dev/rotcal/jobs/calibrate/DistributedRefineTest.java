@@ -86,7 +86,7 @@ class DistributedRefineTest {
         ModelSource source = new ModelSource(new StorageCheckpointDirectory(storage, settings.model().uri()),
                 configJson);
         captured = CaptureActivationsStage.run(sc, source, config.numHiddenLayers(), tokens.blocks(),
-                BLAS_THREADS_PER_TASK, LEVEL, null).rows();
+                BLAS_THREADS_PER_TASK, LEVEL).rows();
         fourPartitions = layout(4);
         scan = ScanStage.run(sc, fourPartitions, d, settings.massive(), settings.refine().alpha(),
                 BLAS_THREADS_PER_TASK, Map.of(), settings.model().uri());

@@ -12,11 +12,11 @@ import dev.rotcal.jobs.capture.CaptureActivationsStage;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.capture.TokenBlock;
 import dev.rotcal.jobs.config.RotcalSettings;
-import dev.rotcal.jobs.config.ScalesSettings;
 import dev.rotcal.jobs.config.SettingsLoader;
 import dev.rotcal.jobs.io.HadoopStorage;
 import dev.rotcal.jobs.io.StorageCheckpointDirectory;
 import dev.rotcal.jobs.scales.RotatedInputsStage;
+import dev.rotcal.jobs.scales.ScalesPass;
 import dev.rotcal.jobs.scales.ScalesStage;
 import dev.rotcal.jobs.tokens.CalibrationTokens;
 import dev.rotcal.linalg.DenseLinearAlgebra;
@@ -46,7 +46,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -68,6 +67,14 @@ import org.slf4j.LoggerFactory;
  * sweeps summed here), and the statistics and the published layer files with the windows in 1 block on 1 partition
  * against 4 blocks on 4 partitions.
  */
+/**
+ * The scales stage on local Spark over the demo model (4 scales windows × 64 tokens, rtn, gptq, nvfp4 and mxfp4): the
+ * pass's merged per-layer statistics of the rotated model (R1 = I, inputs from the float model) against a
+ * single-machine computation on the driver (the same windows run through {@link DecoderLayer}, the inputs rotated by
+ * R2 / R3 / R4 as the rotated model sees them, every input's Σ XᵀX, per-channel max |x| and clip sweeps summed here);
+ * the published layer files with the windows in 1 block on 1 partition against 4 blocks on 4 partitions; and the
+ * sequential pass (layer l's inputs through the GPTQ weights of layers &lt; l) against the float-input one.
+ */
 class DistributedScalesTest {
     private static final Logger LOG = LoggerFactory.getLogger(DistributedScalesTest.class);
     private static final int SEQUENCES = 4;
@@ -83,39 +90,52 @@ class DistributedScalesTest {
     static DecoderShape shape;
     static ModelSource source;
     static Path model;
-    static CalibrationTokens fourBlocks;
-    static CalibrationTokens oneBlock;
-    static CaptureActivationsStage.Result capturedFour;
-    static CaptureActivationsStage.Result capturedOne;
+    static CalibrationTokens tokens;
+    static Map<RotatedInputsStage.Key, InputStatistics> rhSweeps;
+    /** The float-input pass over 4 blocks with R1 = a random Hadamard (seed 7), run once for two tests. */
+    static Map<String, Tensor> floatFourFiles;
+    static final Map<Integer, LayerStatistics> FLOAT_FOUR_STATISTICS = new TreeMap<>();
+
+    private static synchronized Map<String, Tensor> floatFour() throws Exception {
+        if (floatFourFiles == null) {
+            floatFourFiles = scaleFiles("four", tokens.scalesBlocks(4), RandomizedHadamard.matrix(shape.hidden(), 7),
+                    settings, FLOAT_FOUR_STATISTICS::put);
+        }
+        return floatFourFiles;
+    }
 
     @BeforeAll
-    static void captureWithOneAndFourBlocks() throws Exception {
+    static void startSparkAndSweepTheCalibrationRows() throws Exception {
         model = DemoRuns.writeDemoModel(dir);
-        settings = new SettingsLoader().load(List.of(), DemoRuns.overrides("scales", model.toUri().toString(),
-                dir.resolve("out").toUri().toString(), SEQUENCES, SEQ_LEN, 4, 2,
-                "rotcal.scales.weight-methods=[rtn, gptq, nvfp4, mxfp4]"));
+        settings = settings("float");
         HadoopStorage storage = HadoopStorage.of(Map.of());
         byte[] configJson = Files.readAllBytes(model.resolve(DemoModel.CONFIG_JSON));
         config = ModelConfig.parse("demo config.json", configJson);
         shape = DecoderShape.of(config);
-        fourBlocks = CalibrationTokens.load(storage, settings.data(), "", config.vocabSize(), 4);
-        oneBlock = CalibrationTokens.load(storage, settings.data(), "", config.vocabSize(), 1);
-        assertThat(fourBlocks.blocks()).hasSize(4);
-        assertThat(oneBlock.blocks()).hasSize(1);
-        assertThat(oneBlock.windows().tokens()).as("the same windows either way")
-                .isEqualTo(fourBlocks.windows().tokens());
+        tokens = CalibrationTokens.load(storage, settings.data(), "", config.vocabSize(), 4, SEQUENCES);
+        assertThat(tokens.scalesBlocks(4)).hasSize(4);
+        assertThat(tokens.scalesBlocks(1)).hasSize(1);
+        assertThat(tokens.scales().tokens()).as("the scales stage has windows of its own")
+                .isNotEqualTo(tokens.windows().tokens());
 
         sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("DistributedScalesTest")
                 .set("spark.ui.enabled", "false"));
         source = new ModelSource(new StorageCheckpointDirectory(storage, settings.model().uri()), configJson);
-        ScalesSettings scales = settings.scales();
-        assertThat(scales.needsHessians()).as("gptq is on: the capture sums the Hessians").isTrue();
-        LayerStatistics.Options options = new LayerStatistics.Options(scales.activationBits(), scales.kvBits(), true,
-                scales.sampleRows());
-        capturedFour = CaptureActivationsStage.run(sc, source, config.numHiddenLayers(), fourBlocks.blocks(),
-                BLAS_THREADS, LEVEL, options);
-        capturedOne = CaptureActivationsStage.run(sc, source, config.numHiddenLayers(), oneBlock.blocks(),
-                BLAS_THREADS, LEVEL, options);
+        CaptureActivationsStage.Result captured = CaptureActivationsStage.run(sc, source, config.numHiddenLayers(),
+                tokens.blocks(), BLAS_THREADS, LEVEL);
+        JavaRDD<ActivationChunk> rows = CalibrationRows.distribute(sc, captured.rows(), SEQUENCES * SEQ_LEN, 4,
+                LEVEL);
+        rhSweeps = RotatedInputsStage.run(sc, rows, Map.of(ScalesStage.RANDOM_HADAMARD,
+                toFloat(RandomizedHadamard.matrix(shape.hidden(), 1))), shape.hidden(),
+                settings.scales().activationBits(), BLAS_THREADS);
+        rows.unpersist(false);
+    }
+
+    private static RotcalSettings settings(String gptqInputs) {
+        return new SettingsLoader().load(List.of(), DemoRuns.overrides("scales", model.toUri().toString(),
+                dir.resolve("out").toUri().toString(), SEQUENCES, SEQ_LEN, 4, 2,
+                "rotcal.scales.weight-methods=[rtn, gptq, nvfp4, mxfp4]", "rotcal.scales.sequences=" + SEQUENCES,
+                "rotcal.scales.gptq-inputs=" + gptqInputs));
     }
 
     @AfterAll
@@ -126,11 +146,19 @@ class DistributedScalesTest {
     }
 
     @Test
-    void mergedStatisticsEqualASingleMachineComputationOnTheSameBlocks() {
-        Reference reference = Reference.of(fourBlocks.blocks());
-        assertThat(capturedFour.statistics().layerCount()).isEqualTo(config.numHiddenLayers());
-        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
-            LayerStatistics stats = capturedFour.statistics().collect(layer);
+    void mergedStatisticsEqualASingleMachineComputationOnTheSameWindows() throws Exception {
+        List<TokenBlock> blocks = tokens.scalesBlocks(4);
+        Reference reference = Reference.of(blocks);
+        double[] identity = new double[shape.hidden() * shape.hidden()];
+        for (int i = 0; i < shape.hidden(); i++) {
+            identity[i * shape.hidden() + i] = 1;
+        }
+        Map<Integer, LayerStatistics> merged = new TreeMap<>();
+        scaleFiles("identity", blocks, identity, settings, merged::put);
+        assertThat(merged).hasSize(config.numHiddenLayers());
+        double worst = 0;
+        for (int layer = 0; layer < merged.size(); layer++) {
+            LayerStatistics stats = merged.get(layer);
             assertThat(stats.layer()).isEqualTo(layer);
             for (LinearInput input : LinearInput.values()) {
                 String what = String.format("layer %d %s", layer, input.key());
@@ -138,19 +166,19 @@ class DistributedScalesTest {
                 float[] rows = reference.rows(layer, input);
                 int width = s.width();
                 assertThat(s.rows()).as("%s: every token", what).isEqualTo((long) SEQUENCES * SEQ_LEN);
+                // the rotated model's forward (R2 in v_proj, R3 / R4 online) and the float forward with the
+                // Hadamards applied afterwards agree to float rounding
                 double hessianDifference = relativeDifference(s.hessian().sumOfOuterProducts(),
                         gram(rows, SEQUENCES * SEQ_LEN, width));
-                LOG.info("{}: Σ XᵀX vs single machine {}", what, hessianDifference);
-                assertThat(hessianDifference).as("%s: merged Σ XᵀX equals the single-machine sum to 1e-9", what)
-                        .isLessThan(1e-9);
-                assertThat(s.channelAbsMax()).as("%s: per-channel max |x| exactly", what)
-                        .isEqualTo(channelAbsMax(rows, width));
-                if (!input.rotatedByR1()) {
-                    double[] sweep = ClipRatioSweep.errors(rows, SEQUENCES * SEQ_LEN, width, IntScheme.perRow(settings.scales().activationBits(), false, 1f),
-                            ClipRatioSweep.dfrotRatios());
-                    assertThat(relativeDifference(s.sweep().errors(), sweep)).as("%s: clip sweep", what)
-                            .isLessThan(1e-9);
-                }
+                worst = Math.max(worst, hessianDifference);
+                assertThat(hessianDifference).as("%s: merged Σ XᵀX equals the single-machine sum", what)
+                        .isLessThan(1e-5);
+                assertThat(relativeDifference(toDouble(s.channelAbsMax()), toDouble(channelAbsMax(rows, width))))
+                        .as("%s: per-channel max |x|", what).isLessThan(1e-5);
+                double[] sweep = ClipRatioSweep.errors(rows, SEQUENCES * SEQ_LEN, width,
+                        IntScheme.perRow(settings.scales().activationBits(), false, 1f), ClipRatioSweep.dfrotRatios());
+                assertThat(relativeDifference(s.sweep().errors(), sweep)).as("%s: clip sweep", what)
+                        .isLessThan(1e-4);
             }
             IntScheme kv = KvCacheScales.scheme(settings.scales().kvBits(), shape.headDim());
             int n = SEQUENCES * SEQ_LEN;
@@ -159,40 +187,22 @@ class DistributedScalesTest {
             double[] values = ClipRatioSweep.errors(reference.values(layer), n, shape.kvWidth(), kv,
                     ClipRatioSweep.dfrotRatios());
             assertThat(relativeDifference(stats.kvSweeps().key().errors(), keys)).as("layer %d K sweep", layer)
-                    .isLessThan(1e-9);
+                    .isLessThan(1e-4);
             assertThat(relativeDifference(stats.kvSweeps().value().errors(), values)).as("layer %d V sweep", layer)
-                    .isLessThan(1e-9);
+                    .isLessThan(1e-4);
         }
+        LOG.info("pass vs single machine: worst Σ XᵀX difference {}", worst);
     }
 
     @Test
     void oneBlockOnOnePartitionAgreesWithFourOnFour() throws Exception {
-        double worstHessian = 0;
-        for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
-            LayerStatistics one = capturedOne.statistics().collect(layer);
-            LayerStatistics four = capturedFour.statistics().collect(layer);
-            for (LinearInput input : LinearInput.values()) {
-                String what = String.format("layer %d %s", layer, input.key());
-                double h = relativeDifference(one.input(input).hessian().sumOfOuterProducts(),
-                        four.input(input).hessian().sumOfOuterProducts());
-                worstHessian = Math.max(worstHessian, h);
-                assertThat(h).as("%s: Σ XᵀX over 1 block vs 4", what).isLessThan(1e-5);
-                assertThat(relativeDifference(toDouble(one.input(input).channelAbsMax()),
-                        toDouble(four.input(input).channelAbsMax()))).as("%s: max |x|", what).isLessThan(1e-5);
-            }
-            assertThat(relativeDifference(one.kvSweeps().key().errors(), four.kvSweeps().key().errors()))
-                    .as("layer %d K sweep", layer).isLessThan(1e-5);
-        }
-        LOG.info("1 vs 4 blocks: worst Σ XᵀX difference {}", worstHessian);
-
         double[] r1 = RandomizedHadamard.matrix(shape.hidden(), 7);
-        Map<String, Tensor> filesOne = scaleFiles("one", capturedOne, 1, r1);
-        Map<String, Tensor> filesFour = scaleFiles("four", capturedFour, 4, r1);
+        Map<String, Tensor> filesOne = scaleFiles("one", tokens.scalesBlocks(1), r1, settings, null);
+        Map<String, Tensor> filesFour = floatFour();
         assertThat(filesOne.keySet()).as("the same tensors in the layer files").isEqualTo(filesFour.keySet());
         // Everything derived from the weights, the Hessians (GPTQ), the clip sweeps and the KV sweeps must be bit
-        // for bit the same. The one exception is an activation's NVFP4 input_scale = max |x| / (6·448): max |x| of
-        // o_proj_in / down_proj_in is a single float of the float32 forward, and a block of 4 windows and 4 blocks
-        // of 1 do not run the same GEMM shapes (measured: 4 of 438 tensors 1 ulp apart, ≤ 1.6e-7 relative).
+        // for bit the same. The one exception is an activation's NVFP4 input_scale = max |x| / (6·448): max |x| is a
+        // single float of the float32 forward, which a block of 4 windows and 4 blocks of 1 may round differently.
         int identical = 0;
         int inputScales = 0;
         for (Map.Entry<String, Tensor> e : filesFour.entrySet()) {
@@ -218,28 +228,53 @@ class DistributedScalesTest {
                 .hasSize(config.numHiddenLayers() * (7 * 9 + 4 * 2 + 2));
     }
 
+    @Test
+    void theSequentialPassFeedsEachLayerTheGptqWeightsOfTheLayersBefore() throws Exception {
+        double[] r1 = RandomizedHadamard.matrix(shape.hidden(), 7);
+        List<TokenBlock> blocks = tokens.scalesBlocks(4);
+        Map<String, Tensor> floatFiles = floatFour();
+        Map<Integer, LayerStatistics> floatStats = FLOAT_FOUR_STATISTICS;
+        Map<Integer, LayerStatistics> sequentialStats = new TreeMap<>();
+        Map<String, Tensor> sequentialFiles = scaleFiles("sequential", blocks, r1, settings("sequential"),
+                sequentialStats::put);
+        assertThat(sequentialFiles.keySet()).isEqualTo(floatFiles.keySet());
+        for (Map.Entry<String, Tensor> e : floatFiles.entrySet()) {
+            String name = e.getKey();
+            boolean same = Arrays.equals(bytesOf(e.getValue()), bytesOf(sequentialFiles.get(name)));
+            if (name.startsWith("0/")) {
+                assertThat(same).as("%s: layer 0 sees the same inputs either way", name).isTrue();
+            } else if (name.contains(".rtn.") || name.contains(".mxfp4.") || name.contains(".nvfp4.weight")) {
+                assertThat(same).as("%s: weight-only methods do not depend on the inputs", name).isTrue();
+            }
+        }
+        for (int layer = 1; layer < config.numHiddenLayers(); layer++) {
+            assertThat(Arrays.equals(bytesOf(floatFiles.get(layer + "/model.layers." + layer
+                            + ".mlp.down_proj.gptq.weight_packed")),
+                    bytesOf(sequentialFiles.get(layer + "/model.layers." + layer + ".mlp.down_proj.gptq.weight_packed"))))
+                    .as("layer %d's GPTQ codes come from other Hessians", layer).isFalse();
+            double h = relativeDifference(
+                    sequentialStats.get(layer).input(LinearInput.ATTN_IN).hessian().sumOfOuterProducts(),
+                    floatStats.get(layer).input(LinearInput.ATTN_IN).hessian().sumOfOuterProducts());
+            LOG.info("layer {}: attn_in Σ XᵀX sequential vs float inputs differ by {}", layer, h);
+            assertThat(h).as("layer %d's inputs come through quantized layers", layer).isGreaterThan(1e-4);
+        }
+        assertThat(relativeDifference(
+                sequentialStats.get(0).input(LinearInput.DOWN_PROJ_IN).hessian().sumOfOuterProducts(),
+                floatStats.get(0).input(LinearInput.DOWN_PROJ_IN).hessian().sumOfOuterProducts())).isZero();
+    }
+
     /**
-     * The layer files of the scales stage on these captures (the rows laid out over {@code partitions}), read back
-     * from the staging area: file/tensor → tensor.
+     * The layer files of the scales pass over {@code blocks} with R1 = {@code r1}, read back from the staging area:
+     * layer/tensor → tensor.
      */
-    private static Map<String, Tensor> scaleFiles(String runId, CaptureActivationsStage.Result captured,
-                                                  int partitions, double[] r1) throws Exception {
-        List<JavaRDD<ActivationChunk>> children = captured.rows().stream().map(rdd -> rdd.map(c -> c)).toList();
-        JavaRDD<ActivationChunk> rows = CalibrationRows.distribute(sc, children, SEQUENCES * SEQ_LEN, partitions,
-                LEVEL);
-        assertThat(rows.getNumPartitions()).isEqualTo(partitions);
-        Map<String, float[]> rotations = new LinkedHashMap<>();
-        rotations.put(ScalesStage.DFROT, toFloat(r1));
-        rotations.put(ScalesStage.RANDOM_HADAMARD, toFloat(RandomizedHadamard.matrix(shape.hidden(), 1)));
-        Map<RotatedInputsStage.Key, InputStatistics> rotated = RotatedInputsStage.run(sc, rows, rotations,
-                shape.hidden(), settings.scales().activationBits(), BLAS_THREADS);
-        rows.unpersist(false);
+    private static Map<String, Tensor> scaleFiles(String runId, List<TokenBlock> blocks, double[] r1,
+                                                  RotcalSettings run, ScalesPass.Observer observer) throws Exception {
         Map<String, Tensor> tensors = new TreeMap<>();
         try (LocalStorage storage = new LocalStorage();
              ArtifactPublisher publisher = ArtifactPublisher.begin(storage,
                      new ArtifactLayout(dir.resolve("out").toUri().toString(), "demo", runId), false)) {
-            ScalesStage.run(sc, source, config, captured.statistics(), rotated, r1, settings.scales(), BLAS_THREADS,
-                    publisher);
+            ScalesPass.run(sc, source, config, blocks, r1, rhSweeps, run.scales(), BLAS_THREADS, LEVEL, publisher,
+                    observer);
             for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
                 Path file = Path.of(URI.create(publisher.stagingUri() + "/" + ArtifactLayout.layerFile(layer)));
                 try (SafetensorsFile f = SafetensorsFile.open(file)) {

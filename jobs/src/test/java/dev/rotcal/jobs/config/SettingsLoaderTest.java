@@ -61,7 +61,7 @@ class SettingsLoaderTest {
         leaves("", load().toRedactedTree(), tree);
 
         assertThat(tree).as("the manifest's config has exactly reference.conf's keys").isEqualTo(reference);
-        assertThat(reference).as("every key of the briefs is declared (31 + scales 11 + evaluate 6)").hasSize(48);
+        assertThat(reference).as("every key of the briefs is declared (31 + scales 14 + evaluate 6)").hasSize(51);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.rotcal.jobs.evaluate;
+package dev.rotcal.jobs.scales;
 
 import dev.rotcal.artifact.ArtifactLayout;
 import dev.rotcal.artifact.Storage;
@@ -17,16 +17,17 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The GPTQ weights of the staged layer files, read by the executors that evaluate a layer (never by the driver: at
- * LLaMA-3-8B widths one layer's dequantized weights are 0.87 GB), so the evaluation checks the published codes.
+ * The GPTQ weights of the staged layer files, read by the executors that run a layer with them (the sequential
+ * scales pass and the evaluation; never the driver: at LLaMA-3-8B widths one layer's dequantized weights are
+ * 0.87 GB), so both use exactly the published codes.
  *
  * @param storage    where the staging area is
  * @param stagingUri the run's staging folder (holding layers/layer-{i:03d}.safetensors)
  */
-record StagedGptqWeights(Storage storage, String stagingUri) implements Serializable {
+public record StagedGptqWeights(Storage storage, String stagingUri) implements Serializable {
 
     /** Layer {@code layer}'s GPTQ weights, linear name → (out, in) dequantized. */
-    Map<String, float[]> read(int layer, DecoderShape shape, LinearScalesSolver.Options options) {
+    public Map<String, float[]> read(int layer, DecoderShape shape, LinearScalesSolver.Options options) {
         IntScheme scheme = options.intScheme().forWeights();
         Map<String, float[]> out = new HashMap<>();
         String uri = stagingUri + "/" + ArtifactLayout.layerFile(layer);

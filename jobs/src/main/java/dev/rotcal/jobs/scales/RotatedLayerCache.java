@@ -1,0 +1,64 @@
+package dev.rotcal.jobs.scales;
+
+import dev.rotcal.jobs.capture.LayerWeightsCache;
+import dev.rotcal.jobs.capture.ModelSource;
+import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.forward.LayerWeights;
+import dev.rotcal.model.forward.NativeLayerWeights;
+import dev.rotcal.model.rotate.ModelRotation;
+import dev.rotcal.scales.LinearGroup;
+import dev.rotcal.scales.LinearScalesSolver;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * One executor JVM's rotated layer of the scales pass, in native memory: R1 folded, R2 in v_proj / o_proj, R4's
+ * offline half in down_proj, with float weights or, for the sequential pass, the staged GPTQ weights. Built once per
+ * JVM and (layer, weights) and shared by its tasks; asking for another layer frees the others (the pass runs one
+ * layer per Spark stage).
+ */
+final class RotatedLayerCache {
+    private record Key(String modelUri, int layer, boolean gptq) {
+    }
+
+    private static final Map<Key, NativeLayerWeights> LAYERS = new HashMap<>();
+
+    private RotatedLayerCache() {
+    }
+
+    /**
+     * @param gptq where the layer's GPTQ weights are staged, or null for the float weights
+     */
+    static synchronized NativeLayerWeights layer(ModelSource model, ModelConfig config, int layer, double[] r1,
+                                                 StagedGptqWeights gptq, LinearScalesSolver.Options options) {
+        Key key = new Key(model.uri(), layer, gptq != null);
+        NativeLayerWeights cached = LAYERS.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        for (Iterator<Map.Entry<Key, NativeLayerWeights>> it = LAYERS.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Key, NativeLayerWeights> e = it.next();
+            if (e.getKey().layer() != layer || !e.getKey().modelUri().equals(model.uri())) {
+                e.getValue().close();
+                it.remove();
+            }
+        }
+        DecoderShape shape = DecoderShape.of(config);
+        LayerWeights w = ModelRotation.rotateLayer(LayerWeightsCache.readFloats(model, config, layer), r1, shape, true,
+                true);
+        if (gptq != null) {
+            w = LinearGroup.withLinears(w, gptq.read(layer, shape, options));
+        }
+        NativeLayerWeights nw = NativeLayerWeights.copyOf(w, shape);
+        LAYERS.put(key, nw);
+        return nw;
+    }
+
+    /** Frees everything (after the pass). */
+    static synchronized void clear() {
+        LAYERS.values().forEach(NativeLayerWeights::close);
+        LAYERS.clear();
+    }
+}
