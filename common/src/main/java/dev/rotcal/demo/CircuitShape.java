@@ -26,7 +26,8 @@ record CircuitShape(int hidden, int intermediate, int numHeads, int numKvHeads, 
 
     CircuitShape {
         checkArgument(numKvHeads >= 1 && numHeads % numKvHeads == 0 && numHeads >= 2, "Cannot plant the demo"
-                + " mechanism with %d heads on %d KV heads: need ≥ 2 heads and whole GQA groups", numHeads, numKvHeads);
+                + " mechanism with %d heads on %d KV heads: need ≥ 2 heads and whole GQA groups", numHeads,
+                numKvHeads);
         checkArgument(headDim % 2 == 0 && codeWidth <= headDim && positionPairs < headDim / 2, "Cannot plant the"
                 + " demo mechanism with head_dim %d: the code (%d channels) must fit one head and the %d position"
                 + " pairs half of it", headDim, codeWidth, positionPairs);

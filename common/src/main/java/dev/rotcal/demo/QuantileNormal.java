@@ -101,7 +101,8 @@ final class QuantileNormal {
             z[i] = inverseCdf((i + 0.5) / SIZE);
             sumSquares += z[i] * z[i];
         }
-        double scale = 1 / StrictMath.sqrt(sumSquares / SIZE); // the grid and the cut tails lose ≈ 2e-4 of the variance
+        // the grid and the cut tails lose ≈ 2e-4 of the variance
+        double scale = 1 / StrictMath.sqrt(sumSquares / SIZE);
         for (int i = 0; i < SIZE; i++) {
             z[i] *= scale;
         }

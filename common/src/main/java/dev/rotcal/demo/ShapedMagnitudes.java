@@ -47,7 +47,7 @@ final class ShapedMagnitudes {
         return weightStd(hidden) / Math.sqrt(2.0 * realLayers);
     }
 
-    /** 2533 and 1415 when the model is wide enough (every real shape), else ⌊c·hidden/4096⌋ (narrow test models). */
+    /** 2533 and 1415 when the model is wide enough (every real shape), else ⌊c·hidden/4096⌋ (narrow tests). */
     static int[] massiveChannels(int hidden) {
         int[] channels = LLAMA2_7B_CHANNELS.clone();
         if (hidden <= channels[0]) {

@@ -94,7 +94,7 @@ public final class ShapedModel {
         }
         long weightBytes = shards.stream().mapToLong(ShardedCheckpointWriter.Shard::dataBytes).sum();
         double seconds = (System.nanoTime() - start) / 1e9;
-        LOG.info("Wrote {} with {} layers ({} shards, {} bytes of weights) to {} in {} s", spec.shape().cliName(),
+        LOG.info("Wrote {} with {} layer(s) ({} shard(s), {} bytes of weights) to {} in {} s", spec.shape().cliName(),
                 spec.layers(), shards.size(), weightBytes, dir, String.format("%.1f", seconds));
         return new Written(dir, mechanism, files, shards.size(), weightBytes, calibration.length,
                 count(calibration, delimiter), evaluation.length, count(evaluation, delimiter), seconds);

@@ -98,7 +98,8 @@ final class ShapedWeights {
             tensors.put(t, switch (t) {
                 case INPUT_NORM, POST_ATTENTION_NORM -> vector(name, t.shape(config), gainTable, plan.unitGains(),
                         BFloat16.fromFloat(1f));
-                case Q_BIAS, K_BIAS, V_BIAS -> vector(name, t.shape(config), biasTable, plan.zeroBiasRows(t), (short) 0);
+                case Q_BIAS, K_BIAS, V_BIAS -> vector(name, t.shape(config), biasTable, plan.zeroBiasRows(t),
+                        (short) 0);
                 case O_PROJ, DOWN_PROJ -> matrix(name, t.shape(config), residualTable, plan.edits(t));
                 default -> matrix(name, t.shape(config), weightTable, plan.edits(t));
             });

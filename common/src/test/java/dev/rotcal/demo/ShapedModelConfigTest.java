@@ -73,7 +73,8 @@ class ShapedModelConfigTest {
         }
         assertThat(ShapedModelSpec.of(ModelShape.LLAMA3_8B, 1).config().get("rope_scaling").toString())
                 .as("Llama-3.1's rope_scaling").isEqualTo("{\"factor\":8.0,\"high_freq_factor\":4.0,"
-                        + "\"low_freq_factor\":1.0,\"original_max_position_embeddings\":8192,\"rope_type\":\"llama3\"}");
+                        + "\"low_freq_factor\":1.0,\"original_max_position_embeddings\":8192,"
+                        + "\"rope_type\":\"llama3\"}");
         assertThat(ShapedModelSpec.of(ModelShape.QWEN2_7B, 1).config().get("use_sliding_window").asBoolean())
                 .as("Qwen2-7B has its sliding window off").isFalse();
     }

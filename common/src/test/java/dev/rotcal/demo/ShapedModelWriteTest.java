@@ -81,7 +81,8 @@ class ShapedModelWriteTest {
                 long data = file.header().dataSize();
                 total += data;
                 assertThat(data <= SPEC.maxShardBytes() || file.tensorNames().size() == 1)
-                        .as("%s holds ≤ %d bytes of data unless it is one tensor", shard, SPEC.maxShardBytes()).isTrue();
+                        .as("%s holds ≤ %d bytes of data unless it is one tensor", shard, SPEC.maxShardBytes())
+                        .isTrue();
                 assertThat(file.header().dataStart() % 8).as("%s: data starts at a multiple of 8", shard).isZero();
                 assertThat(file.metadata()).as("%s metadata", shard).isEqualTo(Map.of("format", "pt"));
                 assertThat(new ArrayList<>(file.tensorNames())).as("%s: the index maps its tensors to it", shard)
@@ -95,7 +96,8 @@ class ShapedModelWriteTest {
                 .isEqualTo(total).isEqualTo(written.weightBytes());
         assertThat(weightMap.get("model.embed_tokens.weight")).as("model order: the embedding lands in the first"
                 + " shard").isEqualTo(shards.get(0));
-        assertThat(weightMap.get("lm_head.weight")).as("… and lm_head in the last").isEqualTo(shards.get(shards.size() - 1));
+        assertThat(weightMap.get("lm_head.weight")).as("… and lm_head in the last")
+                .isEqualTo(shards.get(shards.size() - 1));
     }
 
     @Test
@@ -135,8 +137,9 @@ class ShapedModelWriteTest {
             for (int w = 0; w < windows; w++) {
                 int[] window = Arrays.copyOfRange(ids, w * SPEC.windowTokens(), (w + 1) * SPEC.windowTokens());
                 assertThat(window[0]).as("%s window %d: no delimiter at position 0", file, w).isNotEqualTo(delimiter);
-                assertThat(Arrays.stream(window).filter(t -> t == delimiter).count()).as("%s window %d delimiters", file,
-                        w).isEqualTo(ShapedTokens.delimitersPerWindow(SPEC.windowTokens()));
+                assertThat(Arrays.stream(window).filter(t -> t == delimiter).count())
+                        .as("%s window %d delimiters", file, w)
+                        .isEqualTo(ShapedTokens.delimitersPerWindow(SPEC.windowTokens()));
             }
             assertThat(Arrays.stream(ids).distinct().count()).as("%s: random ids over the vocabulary", file)
                     .isGreaterThan(ids.length / 3);

@@ -133,8 +133,8 @@ public final class DemoModelCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("rotcal demo-model: " + e.getMessage());
             return 1;
         }
-        stdout.printf(Locale.ROOT, "Wrote %s with %d layers (seed %d) to %s in %.1f s:%n", shape, layers, seed,
-                written.dir(), written.seconds());
+        stdout.printf(Locale.ROOT, "Wrote %s with %d layer%s (seed %d) to %s in %.1f s:%n", shape, layers,
+                layers == 1 ? "" : "s", seed, written.dir(), written.seconds());
         for (Map.Entry<String, Long> file : written.files().entrySet()) {
             stdout.println(String.format(Locale.ROOT, "  %-34s %,15d bytes", file.getKey(), file.getValue()));
         }
@@ -159,16 +159,21 @@ public final class DemoModelCommand implements Callable<Integer> {
                         + " heads, head_dim %d, intermediate %d, vocab %d, BF16, %d shard%s, %,d bytes of weights.%n"
                         + "Planted: massive channels %s, written by the MLP of layer %d %s; common-token outlier"
                         + " channels %s.%n"
-                        + "Tokens: %s %,d ids (%d windows of %d, %d delimiters), %s %,d ids (%d windows, %d"
-                        + " delimiters); calibrate with sequence-length %d and sequences %d to use exactly these"
-                        + " windows.",
+                        + "Tokens: %s %,d ids (%s of %d, %s), %s %,d ids (%s, %s); calibrate with"
+                        + " sequence-length %d and sequences %d to use exactly these windows.",
                 m.config().family().modelType(), s.shape().hubId(), widths.hidden(), s.layers(), s.shape().realLayers(),
                 widths.heads(), widths.kvHeads(), widths.headDim(), widths.intermediate(), widths.vocab(), w.shards(),
                 w.shards() == 1 ? "" : "s", w.weightBytes(), Arrays.toString(m.channels().massive()),
                 m.plantedLayer(), where, Arrays.toString(m.channels().outliers()), ShapedModel.CALIBRATION_NPY,
-                w.calibrationIds(), s.calibrationWindows(), s.windowTokens(), w.calibrationDelimiters(),
-                ShapedModel.EVALUATION_NPY, w.evaluationIds(), s.evaluationWindows(), w.evaluationDelimiters(),
+                w.calibrationIds(), count(s.calibrationWindows(), "window"), s.windowTokens(),
+                count(w.calibrationDelimiters(), "delimiter"), ShapedModel.EVALUATION_NPY, w.evaluationIds(),
+                count(s.evaluationWindows(), "window"), count(w.evaluationDelimiters(), "delimiter"),
                 s.windowTokens(), s.calibrationWindows());
+    }
+
+    /** "1 window", "2 windows". */
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** Where the planted mechanism is, in a few lines. */
