@@ -1,5 +1,6 @@
 package dev.rotcal.demo;
 
+import static dev.rotcal.Checks.checkArgument;
 import static dev.rotcal.demo.DemoMagnitudes.CODE_WIDTH;
 import static dev.rotcal.demo.DemoMagnitudes.OUTLIER_CHANNELS;
 
@@ -23,9 +24,14 @@ import java.util.stream.IntStream;
 public record DemoChannels(int constant, int[] code, int flag, int[] difference, int z, int[] massive,
                            int[] outliers) {
 
-    /** Channels with a role: c0, m code, flag, m difference, Z, 2 massive, the outliers. */
+    /** Channels with a role in the default demo: c0, m code, flag, m difference, Z, 2 massive, the outliers. */
     static int mechanismChannels() {
-        return 1 + CODE_WIDTH + 1 + CODE_WIDTH + 1 + 2 + OUTLIER_CHANNELS;
+        return mechanismChannels(CODE_WIDTH);
+    }
+
+    /** Channels with a role for an m-channel code. */
+    static int mechanismChannels(int codeWidth) {
+        return 1 + codeWidth + 1 + codeWidth + 1 + 2 + OUTLIER_CHANNELS;
     }
 
     /** The roles for a model of width {@code hidden} and seed {@code seed}. */
@@ -40,6 +46,26 @@ public record DemoChannels(int constant, int[] code, int flag, int[] difference,
         int[] massive = Arrays.copyOfRange(p, at, at += 2);
         int[] outliers = Arrays.copyOfRange(p, at, at + OUTLIER_CHANNELS);
         return new DemoChannels(constant, code, flag, difference, z, massive, outliers);
+    }
+
+    /**
+     * The roles for a real-shaped model: the two massive channels are given (LLaMA2-7B's 2533 and 1415), the
+     * others are drawn as above from a seeded permutation of the remaining channels, with an m-channel code.
+     */
+    static DemoChannels draw(int hidden, long seed, int codeWidth, int[] massive) {
+        checkArgument(massive.length == 2 && massive[0] != massive[1] && IntStream.of(massive)
+                .allMatch(c -> c >= 0 && c < hidden), "Cannot plant massive channels %s at hidden size %d",
+                Arrays.toString(massive), hidden);
+        int[] p = IntStream.of(SeededStreams.permutation(SeededStreams.stream(seed, "channels"), hidden))
+                .filter(c -> c != massive[0] && c != massive[1]).toArray();
+        int at = 0;
+        int constant = p[at++];
+        int[] code = Arrays.copyOfRange(p, at, at += codeWidth);
+        int flag = p[at++];
+        int[] difference = Arrays.copyOfRange(p, at, at += codeWidth);
+        int z = p[at++];
+        int[] outliers = Arrays.copyOfRange(p, at, at + OUTLIER_CHANNELS);
+        return new DemoChannels(constant, code, flag, difference, z, massive.clone(), outliers);
     }
 
     /** c0, code, flag, difference and Z, sorted: no background weight writes into these. */

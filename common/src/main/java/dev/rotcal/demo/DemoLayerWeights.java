@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
  * @param down       (hidden, intermediate)
  */
 record DemoLayerWeights(float[] inputNorm, float[] q, float[] k, float[] v, float[] o, float[] postNorm,
-                        float[] gate, float[] up, float[] down) {
+                        float[] gate, float[] up, float[] down) implements LayerEdits {
 
     /**
      * Gaussian weights (std 0.02) and gains 1 + N(0, 0.02²), then: gains of reserved channels exactly 1; no
@@ -72,6 +72,44 @@ record DemoLayerWeights(float[] inputNorm, float[] q, float[] k, float[] v, floa
         m.put(LayerTensor.UP_PROJ, up);
         m.put(LayerTensor.DOWN_PROJ, down);
         return m;
+    }
+
+    @Override
+    public void zeroRow(LayerTensor matrix, int row) {
+        zeroRow(matrix(matrix), row, columns(matrix));
+    }
+
+    @Override
+    public void zeroColumn(LayerTensor matrix, int column) {
+        zeroColumn(matrix(matrix), column, columns(matrix));
+    }
+
+    @Override
+    public void set(LayerTensor matrix, int row, int column, float value) {
+        matrix(matrix)[row * columns(matrix) + column] = value;
+    }
+
+    private float[] matrix(LayerTensor t) {
+        return switch (t) {
+            case Q_PROJ -> q;
+            case K_PROJ -> k;
+            case V_PROJ -> v;
+            case O_PROJ -> o;
+            case GATE_PROJ -> gate;
+            case UP_PROJ -> up;
+            case DOWN_PROJ -> down;
+            default -> throw new IllegalArgumentException("[BUG] " + t + " is not a matrix of the demo's layers");
+        };
+    }
+
+    /** Columns of a matrix: hidden for q/k/v/gate/up, heads·head_dim for o_proj, intermediate for down_proj. */
+    private int columns(LayerTensor t) {
+        int hidden = inputNorm.length;
+        return switch (t) {
+            case O_PROJ -> o.length / hidden;
+            case DOWN_PROJ -> down.length / hidden;
+            default -> hidden;
+        };
     }
 
     /** (rows, cols) N(0, 0.02²) from the stream named {@code name}. */

@@ -75,13 +75,14 @@ public final class DemoModel {
         float[] embed = DemoHead.bf16(embedding.table(ch, codes, DemoVocabulary.DELIMITER_ID, spec.seed()));
         tensors.add(bf16(LAYOUT.embedTokens(), embed, spec.vocabSize(), d));
         List<LayerWeights> written = new ArrayList<>();
+        CircuitShape circuit = CircuitShape.of(spec);
         for (int layer = 0; layer < spec.numLayers(); layer++) {
             DemoLayerWeights w = DemoLayerWeights.background(spec, ch, layer);
             if (layer == 0) {
-                PositionZeroCircuit.plant(w, spec, ch, mechanism.neurons(), embedding.rowRms());
+                PositionZeroCircuit.plant(w, circuit, ch, mechanism.neurons(), embedding.rowRms());
             }
             if (layer == spec.plantedLayer()) {
-                MassiveNeurons.plant(w, spec, ch, mechanism.neurons(), embedding.rowRms());
+                MassiveNeurons.plant(w, circuit, ch, mechanism.neurons(), embedding.rowRms());
             }
             Map<String, float[]> byName = new HashMap<>();
             for (Map.Entry<LayerTensor, float[]> e : w.byRole().entrySet()) {

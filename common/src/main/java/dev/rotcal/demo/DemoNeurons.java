@@ -16,8 +16,13 @@ public record DemoNeurons(int[] absPositive, int[] absNegative, int firstToken, 
 
     /** The neurons for an MLP of width {@code intermediate} and seed {@code seed}. */
     public static DemoNeurons draw(int intermediate, long seed) {
+        return draw(intermediate, seed, CODE_WIDTH);
+    }
+
+    /** The neurons for an m-channel code (m pairs of |·| neurons). */
+    static DemoNeurons draw(int intermediate, long seed, int codeWidth) {
         int[] p = SeededStreams.permutation(SeededStreams.stream(seed, "neurons"), intermediate);
-        return new DemoNeurons(Arrays.copyOfRange(p, 0, CODE_WIDTH),
-                Arrays.copyOfRange(p, CODE_WIDTH, 2 * CODE_WIDTH), p[2 * CODE_WIDTH], p[2 * CODE_WIDTH + 1]);
+        return new DemoNeurons(Arrays.copyOfRange(p, 0, codeWidth),
+                Arrays.copyOfRange(p, codeWidth, 2 * codeWidth), p[2 * codeWidth], p[2 * codeWidth + 1]);
     }
 }

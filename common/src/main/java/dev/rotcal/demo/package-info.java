@@ -73,6 +73,34 @@
  * most 22.9×; before layer 2 nothing exceeds 23×. Captured rows of layers 3..5 (‖x‖ = √512 ≈ 22.6), 4-bit
  * symmetric per-token error NR / RO / RH: common 8.99 / 2.97 / 2.92, massive 0.63 / 2.99 / 1.15.
  *
+ * <h2>Real-shaped models</h2>
+ * {@link dev.rotcal.demo.ShapedModel#write} ({@code rotcal demo-model --shape S --layers N}) writes a real model's
+ * config.json ({@link dev.rotcal.demo.ModelShape}: Llama-3.1-8B/70B, Llama-2-7B, Mistral-7B-v0.1, Qwen2-7B) with N
+ * layers, BF16 weights made and written chunk by chunk into ≤ 4 GB shards plus model.safetensors.index.json
+ * ({@link dev.rotcal.demo.ShapedWeights}, {@link dev.rotcal.demo.ShardedCheckpointWriter}), rotcal_demo.json and
+ * calibration/evaluation token files (random ids, the real "\n" id as delimiter twice per 2048 tokens, never at a
+ * window's position 0). The mechanism above is planted at the real width by the same classes
+ * ({@link dev.rotcal.demo.PositionZeroCircuit} and {@link dev.rotcal.demo.MassiveNeurons} write through
+ * {@link dev.rotcal.demo.LayerEdits}, here a recorded {@link dev.rotcal.demo.LayerPlan} applied per chunk; the
+ * sizes come from a {@link dev.rotcal.demo.CircuitShape}), with these differences:
+ * <ul>
+ *   <li>massive channels 2533 and 1415 (LLaMA2-7B's), the other roles drawn from the remaining channels;</li>
+ *   <li>m = 64 code channels from a seeded binary linear code with checked minimum distance ≥ 8
+ *   ({@link dev.rotcal.demo.LinearTokenCodes}; distance-8 codes for 128k tokens cannot be drawn one by one);</li>
+ *   <li>12 rotary pairs for the self head: at head_dim 128 the best off-peak cosine is ≤ 0.89 over all 131,072
+ *   positions (those pairs are unchanged by the llama3 rope_scaling);</li>
+ *   <li>without GQA (Llama-2) the prefix-mean head 1 uses KV head 1, given the same single-entry code rows as KV
+ *   head 0, so D = 0 at position 0 still holds bit for bit; qwen2's bias entries of the circuit's rows are 0;</li>
+ *   <li>σ = 0.5, linear weights N(0, s²) with s = 0.02·√(512/hidden), o_proj/down_proj N(0, s²/(2L)) (L the real
+ *   depth): the median |h| stays ≈ 0.35 in every layer, so both planted channels hold ≥ 1000× it
+ *   ({@link dev.rotcal.demo.ShapedMagnitudes});</li>
+ *   <li>planted layer 1; a one-layer model has the delimiter neuron alone in layer 0 (position 0 needs Z from
+ *   layer 0's MLP, so it is not massive there).</li>
+ * </ul>
+ * Measured at the real widths (256-token window, ShapedMassiveActivationsTest and README): position 0
+ * ≈ (766, −457), delimiters ≈ (2470..2545, −1462..−1503), ≥ 1299× the median |h| (≈ 0.351) in both channels;
+ * other tokens at most 27× the median.
+ *
  * <h2>Tokenizer and corpus</h2>
  * tokenizer.json: WordLevel over &lt;unk&gt; 0, &lt;s&gt; 1, &lt;/s&gt; 2, "\n" 3, ". , ? ! ; :" 4..9 and
  * lowercase pseudo-words (10..), Lowercase normalizer, a Split pre-tokenizer keeping "\n", \w+ and single

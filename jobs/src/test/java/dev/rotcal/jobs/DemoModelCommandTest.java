@@ -8,7 +8,10 @@ import dev.rotcal.demo.DemoCorpus;
 import dev.rotcal.demo.DemoMechanism;
 import dev.rotcal.demo.DemoModel;
 import dev.rotcal.demo.DemoModelSpec;
+import dev.rotcal.demo.ShapedModel;
+import dev.rotcal.model.CheckpointValidator;
 import dev.rotcal.model.ModelConfig;
+import dev.rotcal.model.safetensors.Checkpoint;
 import dev.rotcal.tokens.InputFile;
 import dev.rotcal.tokens.NpyTokenSource;
 import dev.rotcal.tokens.TokenCorpus;
@@ -91,6 +94,69 @@ class DemoModelCommandTest {
                 .first().asString().startsWith("rotcal demo-model: Cannot create the demo model folder")
                 .contains(file.toString());
         assertThat(run.out()).as("nothing listed").isEmpty();
+    }
+
+    @Test
+    void shapeWritesARealShapedModelAndSaysWhatAndWhere() throws IOException {
+        Path dir = tmp.resolve("llama2");
+        Run run = rotcal("demo-model", "--shape", "llama2-7b", "--layers", "1", "--out", dir.toString(),
+                "--calibration-windows", "2", "--evaluation-windows", "1", "--window-tokens", "512");
+        System.out.print(run.out());
+
+        assertThat(run.exitCode()).as("exit code; stderr: %s", run.err()).isZero();
+        List<String> lines = run.out().lines().toList();
+        for (String file : List.of("model-00001-of-00001.safetensors", "model.safetensors.index.json",
+                ModelConfig.FILE_NAME, ShapedModel.MECHANISM_JSON, ShapedModel.CALIBRATION_NPY,
+                ShapedModel.EVALUATION_NPY)) {
+            String size = String.format(Locale.ROOT, "%,d bytes", Files.size(dir.resolve(file)));
+            assertThat(lines).as("one line for %s with its size", file)
+                    .anyMatch(l -> l.trim().startsWith(file + " ") && l.endsWith(" " + size));
+        }
+        assertThat(run.out()).as("what was written")
+                .contains("Wrote llama2-7b with 1 layer (seed " + DemoModelSpec.DEFAULT_SEED + ") to " + dir)
+                .contains("config.json of meta-llama/Llama-2-7b-hf), hidden 4096, 1 of 32 layers, 32 heads / 32 KV"
+                        + " heads")
+                .contains("massive channels [2533, 1415], written by the MLP of layer 0 at every delimiter \"\\n\""
+                        + " (token id 13)")
+                .contains("calibration-tokens.npy 1,024 ids (2 windows of 512, 2 delimiters)")
+                .contains("calibrate with sequence-length 512 and sequences 2");
+        ModelConfig config = ModelConfig.read(dir.resolve(ModelConfig.FILE_NAME));
+        assertThat(List.of(config.hiddenSize(), config.intermediateSize(), config.numKeyValueHeads(),
+                config.vocabSize(), config.numHiddenLayers())).as("Llama-2-7B's widths, one layer")
+                .containsExactly(4096, 11008, 32, 32000, 1);
+        try (Checkpoint checkpoint = Checkpoint.open(dir)) {
+            assertThat(checkpoint.isSharded()).as("sharded, with an index").isTrue();
+            CheckpointValidator.validate(config, checkpoint);
+        }
+        TokenCorpus tokens = new NpyTokenSource().read(InputFile.local(dir.resolve(ShapedModel.CALIBRATION_NPY)))
+                .checkVocabulary(config.vocabSize());
+        assertThat(tokens.ids()).as("2 windows of 512").hasSize(1024);
+    }
+
+    @Test
+    void shapeOptionsFailInOneLine() {
+        Run noShape = rotcal("demo-model", "--layers", "2", "--out", tmp.resolve("x").toString());
+        assertThat(noShape.exitCode()).isEqualTo(1);
+        assertThat(noShape.err().lines().toList()).as("one line: %s", noShape.err()).containsExactly("rotcal"
+                + " demo-model: --layers, --calibration-windows, --evaluation-windows and --window-tokens go with"
+                + " --shape (one of llama3-8b, llama3-70b, llama2-7b, mistral-7b, qwen2-7b)");
+        Run unknown = rotcal("demo-model", "--shape", "gpt2", "--layers", "1", "--out", tmp.resolve("y").toString());
+        assertThat(unknown.err().lines().toList()).as("one line: %s", unknown.err()).containsExactly("rotcal"
+                + " demo-model: --shape gpt2 is not a known shape (known: llama3-8b, llama3-70b, llama2-7b,"
+                + " mistral-7b, qwen2-7b)");
+        Run noLayers = rotcal("demo-model", "--shape", "qwen2-7b", "--out", tmp.resolve("z").toString());
+        assertThat(noLayers.err().lines().toList()).as("one line: %s", noLayers.err())
+                .containsExactly("rotcal demo-model: --shape qwen2-7b needs --layers N (1..28)");
+        Run tooMany = rotcal("demo-model", "--shape", "qwen2-7b", "--layers", "29", "--out",
+                tmp.resolve("w").toString());
+        assertThat(tooMany.err().lines().toList()).as("one line: %s", tooMany.err()).containsExactly("rotcal"
+                + " demo-model: Cannot write qwen2-7b with 29 layers: the real model has 28, so 1..28");
+        assertThat(List.of(noShape, unknown, noLayers, tooMany)).as("nothing written, exit 1").allSatisfy(r -> {
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.out()).isEmpty();
+        });
+        assertThat(tmp.resolve("x")).doesNotExist();
+        assertThat(tmp.resolve("w")).doesNotExist();
     }
 
     private static Path repositoryRoot() {
