@@ -81,6 +81,18 @@ public final class DenseLinearAlgebra {
                 a, transA ? m : k, b, transB ? k : n, beta, c, n);
     }
 
+    /**
+     * g's upper triangle (row-major) += aᵀ·a for a (rows, cols) row-major (dsyrk, half a dgemm's work); the lower
+     * triangle is not touched.
+     */
+    public static void addGramUpper(double[] a, int rows, int cols, double[] g) {
+        checkArgument(rows >= 1 && cols >= 1 && a.length >= (long) rows * cols && g.length == (long) cols * cols,
+                "Cannot add the Gram matrix of a (%d, %d) matrix from %d values into %d values", rows, cols, a.length,
+                g.length);
+        openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasTrans, cols, rows,
+                1.0, a, cols, 1.0, g, cols);
+    }
+
     /** The Gram matrix aᵀ·a (cols, cols), full and exactly symmetric, of a (rows, cols) row-major (dsyrk). */
     public static double[] gram(double[] a, int rows, int cols) {
         double[] g = new double[Math.multiplyExact(cols, cols)]; // (cols, cols) row-major

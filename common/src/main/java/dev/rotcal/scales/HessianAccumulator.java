@@ -13,7 +13,8 @@ import java.util.Arrays;
  * value). The division by N is done once at the end so partial sums merge exactly; the scale of H does
  * not change GPTQ's result (damping is relative to mean(diag H)), only its conditioning.
  *
- * <p>Per block the rows are widened to double and S += XᵀX is one dgemm. The state is plain arrays and
+ * <p>Per block the rows are widened to double and S += XᵀX is one dsyrk into S's upper triangle (half a dgemm's
+ * work; only the upper triangle is kept current, every reader mirrors it). The state is plain arrays and
  * numbers so the accumulator can travel through Spark's treeAggregate ({@link #add} / {@link #merge} /
  * {@link #zero}).
  */
@@ -29,6 +30,24 @@ public final class HessianAccumulator implements Serializable {
         checkArgument(in > 0, "Cannot accumulate a Hessian of width %d: the input width must be > 0", in);
         this.in = in;
         this.sum = new double[Math.multiplyExact(in, in)];
+    }
+
+    private HessianAccumulator(int in, double[] sum, long rows) {
+        this.in = in;
+        this.sum = sum;
+        this.rows = rows;
+    }
+
+    /**
+     * An accumulator over an already summed S = Σ XᵀX (taken, not copied: e.g. put together band by band as the
+     * bands arrive).
+     *
+     * @param sum (in, in) row-major
+     */
+    public static HessianAccumulator ofSum(int in, double[] sum, long rows) {
+        checkArgument(in > 0 && sum.length == (long) in * in && rows >= 0,
+                "Cannot make a Hessian of width %d from %d values and %d rows", in, sum.length, rows);
+        return new HessianAccumulator(in, sum, rows);
     }
 
     /**
@@ -48,8 +67,8 @@ public final class HessianAccumulator implements Serializable {
         for (int i = 0; i < block.length; i++) {
             block[i] = x[i];
         }
-        // S (in, in) ← 1·Xᵀ·X + 1·S
-        DenseLinearAlgebra.gemm(true, false, in, in, nRows, 1.0, block, block, 1.0, sum);
+        // S's upper triangle ← Xᵀ·X + S (dsyrk: half a dgemm); the lower triangle is mirrored where S is read
+        DenseLinearAlgebra.addGramUpper(block, nRows, in, sum);
         rows += nRows;
         return this;
     }
@@ -94,9 +113,17 @@ public final class HessianAccumulator implements Serializable {
         return out;
     }
 
-    /** A copy of rows [first, first + count) of the sum. */
+    /** A copy of rows [first, first + count) of the sum, full rows (the lower triangle mirrored from the upper). */
     public HessianBand band(int first, int count) {
-        return new HessianBand(in, first, count, Arrays.copyOfRange(sum, first * in, (first + count) * in), rows);
+        double[] band = new double[Math.multiplyExact(count, in)];
+        for (int r = 0; r < count; r++) {
+            int row = first + r;
+            for (int c = 0; c < row; c++) {
+                band[r * in + c] = sum[c * in + row];
+            }
+            System.arraycopy(sum, row * in + row, band, r * in + row, in - row);
+        }
+        return new HessianBand(in, first, count, band, rows);
     }
 
     /**
@@ -125,9 +152,15 @@ public final class HessianAccumulator implements Serializable {
         return h;
     }
 
-    /** A copy of the raw sum S = Σ XᵀX, (in, in) row-major. */
+    /** A copy of the raw sum S = Σ XᵀX, (in, in) row-major, full (the lower triangle mirrored from the upper). */
     public double[] sumOfOuterProducts() {
-        return sum.clone();
+        double[] s = sum.clone();
+        for (int i = 0; i < in; i++) {
+            for (int j = 0; j < i; j++) {
+                s[i * in + j] = s[j * in + i];
+            }
+        }
+        return s;
     }
 
     /**

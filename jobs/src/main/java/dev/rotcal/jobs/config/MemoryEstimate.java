@@ -83,18 +83,18 @@ public final class MemoryEstimate {
 
         if (statistics) {
             // scales, the pass over the stage's own windows: per task a block of them (in and out), one window's
-            // forward with every capture, the block's statistics (Hessians in double, persisted serialized once more
-            // until the shuffle has read them, one 32 MiB band at a time on top); then the solving task of the
-            // largest group — its input's Hessian as bands and assembled (GPTQ works on one more copy, in place), the
-            // rotated layer (read + rotated copy) and the group's weights in double for GPTQ
+            // forward with every capture, the block's statistics (Hessians in double, cut into 32 MiB bands one at a
+            // time for the shuffle); then the solving task of the largest group — its input's Hessian assembled as
+            // the bands arrive (GPTQ works on one more copy, in place), the rotated layer (read + rotated copy) and
+            // the group's weights in double for GPTQ
             int scalesBlocks = Math.max(1, Math.min(scales.sequences(), partitions));
             long scalesRows = (long) ((scales.sequences() + scalesBlocks - 1) / scalesBlocks) * seqLen;
             long hessianBytes = hessians ? D * (2 * d * d + q * q + inter * inter) : 0;
             long samples = F * scales.sampleRows() * (2 * d + q + inter);
-            long passTask = F * scalesRows * d * 2 + forward + F * seqLen * (q + inter + 2 * kv) + 2 * hessianBytes
+            long passTask = F * scalesRows * d * 2 + forward + F * seqLen * (q + inter + 2 * kv) + hessianBytes
                     + samples + LayerStatisticsShards.BAND_BYTES;
             long downHessian = hessians ? D * inter * inter : 0;
-            long groupHessian = Math.max(3 * downHessian, hessians ? D * d * d * 3 : 0);
+            long groupHessian = Math.max(2 * downHessian, hessians ? D * d * d * 2 : 0);
             long weightsDouble = hessians ? D * d * inter : 0;
             long solveTask = groupHessian + 2 * layerWeights + weightsDouble + samples * 2;
             long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
@@ -104,8 +104,8 @@ public final class MemoryEstimate {
                     String.format(Locale.ROOT, "pass task: %d × %d tokens, %s%s; solve task: %s, the rotated"
                                     + " layer twice (%s); driver: one layer's file (%s)", scalesRows / seqLen, seqLen,
                             gib(forward), hessians ? String.format(Locale.ROOT, ", Hessians Σ XᵀX in double (down_proj"
-                                    + " %d²) and their serialized copy %s", inter, gib(2 * hessianBytes)) : "",
-                            hessians ? "down_proj Hessian " + inter + "² as bands, assembled and GPTQ's copy "
+                                    + " %d²) %s", inter, gib(hessianBytes)) : "",
+                            hessians ? "down_proj Hessian " + inter + "² assembled and GPTQ's copy "
                                     + gib(groupHessian) : "no Hessians", gib(2 * layerWeights), gib(layerFile))));
         }
 

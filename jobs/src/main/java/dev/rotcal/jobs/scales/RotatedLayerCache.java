@@ -24,6 +24,7 @@ final class RotatedLayerCache {
     }
 
     private static final Map<Key, NativeLayerWeights> LAYERS = new HashMap<>();
+    private static final Map<Key, LayerWeights> ROTATED = new HashMap<>(); // float weights, key.gptq false
 
     private RotatedLayerCache() {
     }
@@ -46,8 +47,7 @@ final class RotatedLayerCache {
             }
         }
         DecoderShape shape = DecoderShape.of(config);
-        LayerWeights w = ModelRotation.rotateLayer(LayerWeightsCache.readFloats(model, config, layer), r1, shape, true,
-                true);
+        LayerWeights w = rotated(model, config, layer, r1);
         if (gptq != null) {
             w = LinearGroup.withLinears(w, gptq.read(layer, shape, options));
         }
@@ -56,9 +56,26 @@ final class RotatedLayerCache {
         return nw;
     }
 
+    /**
+     * The layer's float weights rotated (on the heap, shared by every task of this JVM: rotating a LLaMA-3-8B layer is
+     * ≈ 1.8 TFLOP in double, done once per JVM and layer instead of once per task); other layers are dropped.
+     */
+    static synchronized LayerWeights rotated(ModelSource model, ModelConfig config, int layer, double[] r1) {
+        Key key = new Key(model.uri(), layer, false);
+        LayerWeights cached = ROTATED.get(key);
+        if (cached == null) {
+            ROTATED.clear();
+            cached = ModelRotation.rotateLayer(LayerWeightsCache.readFloats(model, config, layer), r1,
+                    DecoderShape.of(config), true, true);
+            ROTATED.put(key, cached);
+        }
+        return cached;
+    }
+
     /** Frees everything (after the pass). */
     static synchronized void clear() {
         LAYERS.values().forEach(NativeLayerWeights::close);
         LAYERS.clear();
+        ROTATED.clear();
     }
 }

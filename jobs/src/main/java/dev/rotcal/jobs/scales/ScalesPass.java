@@ -81,12 +81,13 @@ public final class ScalesPass {
             for (int layer = 0; layer < layers; layer++) {
                 long start = System.nanoTime();
                 LayerStatisticsShards shards = new LayerStatisticsShards();
-                JavaRDD<RunRotatedLayer.Step> step;
                 try (JobGroups.Group g = JobGroups.enter(sc, "scales-statistics-" + layer,
                         "scales: layer %d/%d statistics over %d windows", layer + 1, layers, windows)) {
-                    step = hidden.map(new RunRotatedLayer(model, layer, r1Broadcast, statistics, null,
-                            ScalesStage.options(settings), blasThreads)).setName("scales layer " + layer).persist(level);
-                    shards.add(step.mapPartitions(ScalesPass::mergeInPartition, true), blocks.size(), level);
+                    // not persisted: a block's statistics (GiBs of Hessians at real widths) go straight into the
+                    // shuffle; the blocks' next residual stream comes from a forward of its own below
+                    shards.add(hidden.map(new RunRotatedLayer(model, layer, r1Broadcast, statistics, null,
+                                    ScalesStage.options(settings), blasThreads))
+                            .mapPartitions(ScalesPass::mergeInPartition, true), blocks.size(), level);
                 }
                 if (observer != null) {
                     observer.layerStatistics(layer, shards.collect(0));
@@ -99,17 +100,15 @@ public final class ScalesPass {
                     try (JobGroups.Group g = JobGroups.enter(sc, "scales-forward-" + layer,
                             "scales: layer %d/%d forward with %s weights", layer + 1, layers,
                             sequential ? "GPTQ" : "float")) {
-                        next = sequential
-                                ? hidden.map(new RunRotatedLayer(model, layer, r1Broadcast, null, staged,
-                                        ScalesStage.options(settings), blasThreads)).map(RunRotatedLayer.Step::next)
-                                : step.map(RunRotatedLayer.Step::next);
-                        next = next.setName("scales blocks after layer " + layer).persist(level);
+                        next = hidden.map(new RunRotatedLayer(model, layer, r1Broadcast, null,
+                                        sequential ? staged : null, ScalesStage.options(settings), blasThreads))
+                                .map(RunRotatedLayer.Step::next)
+                                .setName("scales blocks after layer " + layer).persist(level);
                         next.count();
                     }
                 } else {
                     next = null;
                 }
-                step.unpersist(false);
                 hidden.unpersist(false);
                 hidden = next;
                 double done = (System.nanoTime() - stageStart) / 1e9;
@@ -121,6 +120,9 @@ public final class ScalesPass {
             if (hidden != null) {
                 hidden.unpersist(false);
             }
+            // the executors' caches of the pass (rotated layers) go with the JVMs' next layer or the run;
+            // the driver's own (local mode) is freed here
+            RotatedLayerCache.clear();
             r1Broadcast.destroy();
         }
         return ScalesStage.outcome(published, settings);

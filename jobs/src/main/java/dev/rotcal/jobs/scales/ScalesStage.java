@@ -96,8 +96,11 @@ public final class ScalesStage {
         List<GroupResult> solved;
         try (JobGroups.Group g = JobGroups.enter(sc, "scales-layer-" + layer, "scales: layer %d, %s", layer + 1,
                 settings.weightMethods())) {
+            // combined as the pieces arrive (no map-side combining): a task holds its input's (in, in) Hessian
+            // once, never all of its bands beside it
             solved = new ArrayList<>(pieces.flatMapToPair(t -> consumers(t._2()).iterator())
-                    .groupByKey(new GroupKey.ByGroup())
+                    .combineByKey(GroupInput::of, GroupInput::add, GroupInput::merge, new GroupKey.ByGroup(), false,
+                            null)
                     .map(new SolveLinearGroup(model, r1, options(settings), blasThreads))
                     .collect());
         }

@@ -1,15 +1,12 @@
 package dev.rotcal.jobs.scales;
 
-import dev.rotcal.jobs.capture.LayerWeightsCache;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.forward.LayerWeights;
-import dev.rotcal.model.rotate.ModelRotation;
 import dev.rotcal.model.safetensors.Tensor;
 import dev.rotcal.scales.HessianAccumulator;
-import dev.rotcal.scales.HessianBand;
 import dev.rotcal.scales.InputStatistics;
 import dev.rotcal.scales.LayerStatistics;
 import dev.rotcal.scales.LinearGroup;
@@ -32,7 +29,7 @@ import scala.Tuple2;
  * half) and runs every requested weight quantizer on the group's linears; also the group input's activation
  * parameters and, for q/k/v, the KV cache's.
  */
-final class SolveLinearGroup implements Function<Tuple2<GroupKey, Iterable<StatisticPiece>>, GroupResult> {
+final class SolveLinearGroup implements Function<Tuple2<GroupKey, GroupInput>, GroupResult> {
     private static final long serialVersionUID = 1L;
 
     private final ModelSource model;
@@ -48,19 +45,11 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, Iterable<Stati
     }
 
     @Override
-    public GroupResult call(Tuple2<GroupKey, Iterable<StatisticPiece>> pieces) {
+    public GroupResult call(Tuple2<GroupKey, GroupInput> task) {
         DenseLinearAlgebra.setBlasThreads(blasThreads);
-        int layer = pieces._1().layer();
-        LinearGroup group = pieces._1().group();
-        LayerStatistics summary = null;
-        List<HessianBand> bands = new ArrayList<>();
-        for (StatisticPiece p : pieces._2()) {
-            if (p.isSummary()) {
-                summary = p.summary();
-            } else {
-                bands.add(p.band());
-            }
-        }
+        int layer = task._1().layer();
+        LinearGroup group = task._1().group();
+        LayerStatistics summary = task._2().summary();
         if (summary == null) {
             throw new IllegalStateException("[BUG] no statistics summary for layer " + layer + " group " + group);
         }
@@ -68,15 +57,13 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, Iterable<Stati
         DecoderShape shape = DecoderShape.of(config);
         LinearInput input = group.input();
         InputStatistics stats = summary.input(input);
-        double[] hessian = bands.isEmpty() ? null
-                : HessianAccumulator.assemble(stats.width(), bands).takeHessian();
-        bands.clear();
+        HessianAccumulator sums = task._2().hessian();
+        double[] hessian = sums == null ? null : sums.takeHessian();
         // the rotated model's own inputs: already in the quantized weights' basis
         RotatedInput in = new RotatedInput(stats.width(), hessian, stats.sample(), stats.sampleRows(),
                 stats.channelAbsMax(), stats.sweep());
 
-        LayerWeights weights = ModelRotation.rotateLayer(LayerWeightsCache.readFloats(model, config, layer),
-                r1.value(), shape, true, true);
+        LayerWeights weights = RotatedLayerCache.rotated(model, config, layer, r1.value());
         Map<String, float[]> ws = new LinkedHashMap<>();
         Map<String, Integer> outs = new LinkedHashMap<>();
         for (String linear : group.linears()) {

@@ -39,10 +39,10 @@ class MemoryEstimateTest {
         long hessians = 8L * (2L * 4096 * 4096 + 4096L * 4096 + 14336L * 14336);
         assertThat(gptq.get("capture").taskHeap()).as("the capture keeps DFRot's rows only")
                 .isEqualTo(rtn.get("capture").taskHeap());
-        // the scales pass's task holds the block's Hessians and their serialized copy
-        assertThat(gptq.get("scales").taskHeap() - rtn.get("scales").taskHeap()).isGreaterThanOrEqualTo(2 * hessians);
-        assertThat(gptq.get("scales").taskHeap()).as("down_proj's H as bands, assembled and GPTQ's copy")
-                .isGreaterThan(3L * 8 * 14336 * 14336);
+        // the scales pass's task holds the block's Hessians
+        assertThat(gptq.get("scales").taskHeap() - rtn.get("scales").taskHeap()).isGreaterThanOrEqualTo(hessians);
+        assertThat(gptq.get("scales").taskHeap()).as("down_proj's H assembled and GPTQ's copy")
+                .isGreaterThan(2L * 8 * 14336 * 14336);
         assertThat(gptq.get("scales").detail()).contains("14336²");
         assertThat(gptq.get("refine").driverHeap()).isEqualTo(7L * 8 * 4096 * 4096);
         assertThat(gptq.get("scales").driverHeap()).as("one layer's file, not all layers' statistics")
