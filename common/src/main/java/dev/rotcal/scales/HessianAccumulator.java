@@ -181,19 +181,8 @@ public final class HessianAccumulator implements Serializable {
         return sum;
     }
 
-    /** GPTQ's Hessian H = 2·XᵀX / N, (in, in) row-major and exactly symmetric. */
+    /** GPTQ's Hessian H = 2·XᵀX / N, (in, in) row-major and exactly symmetric (from the upper triangle). */
     public double[] hessian() {
-        checkArgument(rows > 0, "Cannot form a Hessian from no rows: add calibration rows first");
-        double[] h = new double[sum.length]; // (in, in) row-major
-        double scale = 2.0 / rows;
-        for (int i = 0; i < in; i++) {
-            for (int j = i; j < in; j++) {
-                // symmetrize from the upper triangle so H is exactly symmetric whatever dgemm's rounding
-                double v = scale * sum[i * in + j];
-                h[i * in + j] = v;
-                h[j * in + i] = v;
-            }
-        }
-        return h;
+        return new HessianAccumulator(in, sum.clone(), rows).takeHessian();
     }
 }

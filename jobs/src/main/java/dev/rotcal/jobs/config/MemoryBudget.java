@@ -78,7 +78,7 @@ public final class MemoryBudget {
                             + " native %s — %s", s.name(), MemoryEstimate.gib(s.driverHeap()),
                     MemoryEstimate.gib(s.taskHeap()), available.tasksPerExecutor(),
                     available.local() ? "JVM" : "executor", MemoryEstimate.gib(s.sharedHeap()),
-                    MemoryEstimate.gib(s.nativeBytes()), s.detail()));
+                    MemoryEstimate.gib(s.nativeFor(available.tasksPerExecutor())), s.detail()));
             if (available.local()) {
                 long need = s.driverHeap() + jvmHeap + MARGIN;
                 if (need > available.driverHeap()) {
@@ -89,11 +89,11 @@ public final class MemoryBudget {
                             s.name(), available.tasksPerExecutor(), MemoryEstimate.gib(need), s.detail(),
                             MemoryEstimate.gib(available.driverHeap())));
                 }
-                if (s.nativeBytes() > available.executorNative()) {
+                if (s.nativeFor(available.tasksPerExecutor()) > available.executorNative()) {
                     throw new SettingsException(String.format(Locale.ROOT, "Cannot run the %s stage: it needs ≈ %s of"
                                     + " native memory beside the heap (%s), the machine leaves %s; lower -Xmx"
                                     + " (ROTCAL_JAVA_OPTS) or use a larger machine", s.name(),
-                            MemoryEstimate.gib(s.nativeBytes()), s.detail(),
+                            MemoryEstimate.gib(s.nativeFor(available.tasksPerExecutor())), s.detail(),
                             MemoryEstimate.gib(available.executorNative())));
                 }
                 continue;
@@ -111,10 +111,10 @@ public final class MemoryBudget {
                                 + " or lower spark.executor.cores", s.name(), available.tasksPerExecutor(),
                         MemoryEstimate.gib(jvmHeap + MARGIN), s.detail(), MemoryEstimate.gib(available.executorHeap())));
             }
-            if (s.nativeBytes() > available.executorNative()) {
+            if (s.nativeFor(available.tasksPerExecutor()) > available.executorNative()) {
                 throw new SettingsException(String.format(Locale.ROOT, "Cannot run the %s stage: executors need ≈ %s"
                                 + " of native memory (%s), they have %s (spark.executor.memoryOverhead); raise it",
-                        s.name(), MemoryEstimate.gib(s.nativeBytes()), s.detail(),
+                        s.name(), MemoryEstimate.gib(s.nativeFor(available.tasksPerExecutor())), s.detail(),
                         MemoryEstimate.gib(available.executorNative())));
             }
         }

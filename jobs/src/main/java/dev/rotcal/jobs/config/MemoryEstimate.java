@@ -25,10 +25,19 @@ public final class MemoryEstimate {
      * @param taskHeap    one task's arrays
      * @param sharedHeap  arrays shared by the tasks of one executor JVM (a layer's weights while read)
      * @param nativeBytes off-heap memory of one executor JVM (ND4J buffers: the layer weights in native memory)
+     * @param taskNative  off-heap memory of one task (the copies JavaCPP makes of Java arrays handed to BLAS/LAPACK)
      * @param detail      the largest items, for the log and the refusal
      */
     public record Stage(String name, long driverHeap, long taskHeap, long sharedHeap, long nativeBytes,
-                        String detail) {
+                        long taskNative, String detail) {
+        public Stage(String name, long driverHeap, long taskHeap, long sharedHeap, long nativeBytes, String detail) {
+            this(name, driverHeap, taskHeap, sharedHeap, nativeBytes, 0, detail);
+        }
+
+        /** Native memory of an executor JVM running {@code tasks} tasks. */
+        public long nativeFor(int tasks) {
+            return nativeBytes + tasks * taskNative;
+        }
     }
 
     private final List<Stage> stages;
@@ -99,8 +108,11 @@ public final class MemoryEstimate {
             long solveTask = groupHessian + 2 * layerWeights + weightsDouble + samples * 2;
             long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
             boolean sequential = scales.sequentialGptq();
+            // native: the rotated layer (and its GPTQ twin) in ND4J buffers, plus per task the copy JavaCPP makes of
+            // the largest Java array handed to BLAS / LAPACK (the Hessian in dsyrk, dpotrf, dpotri)
+            long jniCopy = hessians ? downHessian : D * d * d;
             out.add(new Stage("scales", layerFile, Math.max(passTask, solveTask),
-                    layerWeights * (sequential ? 3 : 2), layerWeights * (sequential ? 2 : 1),
+                    layerWeights * (sequential ? 3 : 2), layerWeights * (sequential ? 2 : 1), jniCopy,
                     String.format(Locale.ROOT, "pass task: %d × %d tokens, %s%s; solve task: %s, the rotated"
                                     + " layer twice (%s); driver: one layer's file (%s)", scalesRows / seqLen, seqLen,
                             gib(forward), hessians ? String.format(Locale.ROOT, ", Hessians Σ XᵀX in double (down_proj"

@@ -10,7 +10,6 @@ import dev.rotcal.model.rotate.ModelRotation;
 import dev.rotcal.scales.LinearGroup;
 import dev.rotcal.scales.LinearScalesSolver;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -39,13 +38,13 @@ final class RotatedLayerCache {
         if (cached != null) {
             return cached;
         }
-        for (Iterator<Map.Entry<Key, NativeLayerWeights>> it = LAYERS.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Key, NativeLayerWeights> e = it.next();
-            if (e.getKey().layer() != layer || !e.getKey().modelUri().equals(model.uri())) {
+        LAYERS.entrySet().removeIf(e -> {
+            boolean other = e.getKey().layer() != layer || !e.getKey().modelUri().equals(model.uri());
+            if (other) {
                 e.getValue().close();
-                it.remove();
             }
-        }
+            return other;
+        });
         DecoderShape shape = DecoderShape.of(config);
         LayerWeights w = rotated(model, config, layer, r1);
         if (gptq != null) {

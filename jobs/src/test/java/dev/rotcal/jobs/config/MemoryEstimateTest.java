@@ -72,7 +72,7 @@ class MemoryEstimateTest {
                 .hasMessageContaining("-Xmx").hasMessageContaining("ROTCAL_JAVA_OPTS")
                 .hasMessageContaining("14336²")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
-        MemoryBudget.Available enough = new MemoryBudget.Available(true, 20 * GIB, 2, 20 * GIB, 4 * GIB);
+        MemoryBudget.Available enough = new MemoryBudget.Available(true, 20 * GIB, 2, 20 * GIB, 8 * GIB);
         MemoryBudget.check(estimate, enough);
     }
 
