@@ -120,7 +120,7 @@ public final class LayerStatistics implements Serializable {
 
     /**
      * These statistics without the Hessian sums (options.hessians() false); the Hessians travel as bands
-     * ({@link #hessianBands}). The rest is shared with this object, not copied.
+     * (HessianBand). The rest is shared with this object, not copied.
      */
     public LayerStatistics withoutHessians() {
         Options light = options.withHessians(false);
@@ -150,22 +150,6 @@ public final class LayerStatistics implements Serializable {
         this.options = options;
         this.kv = kv;
         this.nonFiniteBlocks = nonFiniteBlocks;
-    }
-
-    /**
-     * Every input's Hessian sums cut into bands of at most {@code maxBandBytes} bytes; empty when the Hessians were
-     * not collected.
-     */
-    public Map<LinearInput, java.util.List<HessianBand>> hessianBands(long maxBandBytes) {
-        Map<LinearInput, java.util.List<HessianBand>> out = new EnumMap<>(LinearInput.class);
-        if (!options.hessians()) {
-            return out;
-        }
-        for (LinearInput input : LinearInput.values()) {
-            HessianAccumulator h = inputs.get(input).hessian();
-            out.put(input, h.bands(HessianBand.rowsPerBand(h.in(), maxBandBytes)));
-        }
-        return out;
     }
 
     /** Adds another partition's statistics of the same layer. */

@@ -142,9 +142,4 @@ public final class MemoryEstimate {
     public static String gib(long bytes) {
         return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
     }
-
-    /** The Hessian band size, so the log can say how statistics travel. */
-    public static long bandBytes() {
-        return LayerStatisticsShards.BAND_BYTES;
-    }
 }

@@ -29,19 +29,8 @@ final class GroupInput implements Serializable {
             return this;
         }
         HessianBand b = piece.band();
-        if (sum == null) {
-            in = b.in();
-            sum = new double[Math.multiplyExact(in, in)];
-            covered = new boolean[in];
-            rows = b.rows();
-        }
-        if (b.in() != in || b.rows() != rows) {
-            throw new IllegalStateException("[BUG] Hessian band of width " + b.in() + " over " + b.rows()
-                    + " rows for a Hessian of width " + in + " over " + rows);
-        }
-        System.arraycopy(b.sum(), 0, sum, b.first() * in, b.sum().length);
-        for (int r = b.first(); r < b.first() + b.count(); r++) {
-            covered[r] = true;
+        for (int r = 0; r < b.count(); r++) {
+            copyRow(b.in(), b.rows(), b.first() + r, b.sum(), r * b.in());
         }
         return this;
     }
@@ -50,15 +39,28 @@ final class GroupInput implements Serializable {
         if (other.summary != null) {
             summary = other.summary;
         }
-        if (other.sum != null) {
-            for (int r = 0; r < other.in; r++) {
-                if (other.covered[r]) {
-                    add(StatisticPiece.band(0, null, new HessianBand(other.in, r, 1,
-                            java.util.Arrays.copyOfRange(other.sum, r * other.in, (r + 1) * other.in), other.rows)));
-                }
+        for (int r = 0; other.sum != null && r < other.in; r++) {
+            if (other.covered[r]) {
+                copyRow(other.in, other.rows, r, other.sum, r * other.in);
             }
         }
         return this;
+    }
+
+    /** Row {@code row} of the Hessian sums of width {@code width} over {@code tokens} rows, from {@code from[at…]}. */
+    private void copyRow(int width, long tokens, int row, double[] from, int at) {
+        if (sum == null) {
+            in = width;
+            sum = new double[Math.multiplyExact(in, in)];
+            covered = new boolean[in];
+            rows = tokens;
+        }
+        if (width != in || tokens != rows) {
+            throw new IllegalStateException("[BUG] Hessian row of width " + width + " over " + tokens
+                    + " rows for a Hessian of width " + in + " over " + rows);
+        }
+        System.arraycopy(from, at, sum, row * in, in);
+        covered[row] = true;
     }
 
     LayerStatistics summary() {

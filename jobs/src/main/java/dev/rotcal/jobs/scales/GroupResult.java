@@ -16,8 +16,9 @@ import java.util.Map;
  * @param kv          the KV-cache metrics (q/k/v group only, else null)
  * @param keyClip     K's clip ratio (q/k/v group only)
  * @param valueClip   V's clip ratio (q/k/v group only)
+ * @param nonFiniteBlocks blocks whose captures held NaN / Inf (left out of the statistics; the layer is refused)
  */
 record GroupResult(int layer, LinearGroup group, List<Tensor> tensors, Map<String, Object> linears,
                    Map<String, Object> activation, float inputClip, Map<String, Object> kv, float keyClip,
-                   float valueClip) implements Serializable {
+                   float valueClip, long nonFiniteBlocks) implements Serializable {
 }

@@ -1,11 +1,13 @@
 package dev.rotcal.jobs.scales;
 
+import dev.rotcal.scales.HessianAccumulator;
 import dev.rotcal.scales.HessianBand;
 import dev.rotcal.scales.LayerStatistics;
 import dev.rotcal.scales.LinearInput;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -17,55 +19,54 @@ import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
 /**
- * The scales stage's calibration statistics, kept on the executors (DESIGN.md §2.5): per layer, the capture
- * partitions' partial {@link LayerStatistics} are cut into pieces (the Hessian-free summary and bands of each
- * input's Hessian of at most {@link #BAND_BYTES}), shuffled by piece and merged on the executors in capture-partition
- * order — a fixed order, so the sums are bit-identical for the same partitioning on any cluster — and the merged
- * pieces stay persisted there until the scales stage consumes them. The driver never holds a Hessian.
+ * One layer's calibration statistics, kept on the executors (DESIGN.md §2.5): the partitions' partial
+ * {@link LayerStatistics} are cut into pieces (the Hessian-free summary and bands of each input's Hessian of at most
+ * {@link #BAND_BYTES}), shuffled by piece and merged on the executors in partition order — a fixed order, so the sums
+ * are bit-identical for the same partitioning on any cluster — and the merged pieces stay persisted there until the
+ * scales stage consumes them. The driver never holds a Hessian.
  */
-public final class LayerStatisticsShards implements Serializable {
-    private static final long serialVersionUID = 1L;
+public final class LayerStatisticsShards {
     /** Largest Hessian band that travels as one record: 32 MiB (1,024 rows of a 4,096-wide Hessian). */
     public static final long BAND_BYTES = 32L << 20;
 
-    private final transient List<JavaPairRDD<StatisticPiece.Id, StatisticPiece>> layers = new ArrayList<>();
+    private final JavaPairRDD<StatisticPiece.Id, StatisticPiece> pieces;
+
+    private LayerStatisticsShards(JavaPairRDD<StatisticPiece.Id, StatisticPiece> pieces) {
+        this.pieces = pieces;
+    }
 
     /**
-     * Reduces one layer's partials (at most one per partition, as the capture stage produces them) and keeps the
-     * merged pieces, persisted and materialized, on the executors.
+     * Reduces a layer's partials (at most one per partition) and keeps the merged pieces, persisted and
+     * materialized, on the executors.
      *
      * @param partials   the layer's per-partition statistics
      * @param partitions partitions of the merged pieces
      */
-    public void add(JavaRDD<LayerStatistics> partials, int partitions, StorageLevel level) {
-        JavaPairRDD<Tagged, StatisticPiece> pieces = partials.mapPartitionsWithIndex(
-                (source, it) -> pieces(source, it), true).mapToPair(t -> t);
-        JavaPairRDD<StatisticPiece.Id, StatisticPiece> merged = pieces
+    public static LayerStatisticsShards reduce(int layer, JavaRDD<LayerStatistics> partials, int partitions,
+                                               StorageLevel level) {
+        JavaPairRDD<StatisticPiece.Id, StatisticPiece> merged = partials
+                .mapPartitionsWithIndex((source, it) -> pieces(source, it), true).mapToPair(t -> t)
                 .repartitionAndSortWithinPartitions(new ByPiece(Math.max(1, partitions)), new TaggedOrder())
                 .mapPartitionsToPair(LayerStatisticsShards::mergeRuns, true)
-                .setName("scales statistics of layer " + layers.size())
+                .setName("scales statistics of layer " + layer)
                 .persist(level);
         merged.count();
-        layers.add(merged);
+        return new LayerStatisticsShards(merged);
     }
 
-    /** The merged pieces of every layer added so far, layer by layer. */
-    public List<JavaPairRDD<StatisticPiece.Id, StatisticPiece>> layers() {
-        return List.copyOf(layers);
-    }
-
-    public int layerCount() {
-        return layers.size();
+    /** The merged pieces, on the executors. */
+    public JavaPairRDD<StatisticPiece.Id, StatisticPiece> pieces() {
+        return pieces;
     }
 
     /**
-     * Layer {@code layer}'s merged statistics gathered on the driver, Hessians included — for tests and inspection
-     * of small models only: the scales stage never calls it.
+     * The merged statistics gathered on the driver, Hessians included — for tests and inspection of small models
+     * only: the scales stage never calls it.
      */
-    public LayerStatistics collect(int layer) {
+    public LayerStatistics collect() {
         LayerStatistics summary = null;
-        Map<LinearInput, List<HessianBand>> bands = new java.util.EnumMap<>(LinearInput.class);
-        for (StatisticPiece p : layers.get(layer).values().collect()) {
+        Map<LinearInput, List<HessianBand>> bands = new EnumMap<>(LinearInput.class);
+        for (StatisticPiece p : pieces.values().collect()) {
             if (p.isSummary()) {
                 summary = p.summary();
             } else {
@@ -73,22 +74,21 @@ public final class LayerStatisticsShards implements Serializable {
             }
         }
         if (summary == null) {
-            throw new IllegalStateException("[BUG] no statistics summary for layer " + layer);
+            throw new IllegalStateException("[BUG] no statistics summary among the merged pieces");
         }
         if (bands.isEmpty()) {
             return summary;
         }
-        Map<LinearInput, dev.rotcal.scales.HessianAccumulator> hessians = new java.util.EnumMap<>(LinearInput.class);
+        Map<LinearInput, HessianAccumulator> hessians = new EnumMap<>(LinearInput.class);
         for (LinearInput input : LinearInput.values()) {
-            hessians.put(input, dev.rotcal.scales.HessianAccumulator.assemble(summary.input(input).width(),
-                    bands.get(input)));
+            hessians.put(input, HessianAccumulator.assemble(summary.input(input).width(), bands.get(input)));
         }
         return summary.withHessians(hessians);
     }
 
     /** Frees the executors' copies. */
     public void unpersist() {
-        layers.forEach(rdd -> rdd.unpersist(false));
+        pieces.unpersist(false);
     }
 
     /**
@@ -101,7 +101,7 @@ public final class LayerStatisticsShards implements Serializable {
             LayerStatistics s = it.next();
             if (s.options().hessians()) {
                 for (LinearInput input : LinearInput.values()) {
-                    dev.rotcal.scales.HessianAccumulator h = s.input(input).hessian();
+                    HessianAccumulator h = s.input(input).hessian();
                     int rowsPerBand = HessianBand.rowsPerBand(h.in(), BAND_BYTES);
                     for (int first = 0; first < h.in(); first += rowsPerBand) {
                         int from = first;

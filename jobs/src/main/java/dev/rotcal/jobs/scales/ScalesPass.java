@@ -13,6 +13,7 @@ import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.rotate.ModelRotation;
 import dev.rotcal.scales.InputStatistics;
 import dev.rotcal.scales.LayerStatistics;
+import dev.rotcal.scales.LinearScalesSolver;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +63,7 @@ public final class ScalesPass {
         LayerStatistics.Options statistics = new LayerStatistics.Options(settings.activationBits(), settings.kvBits(),
                 settings.needsHessians(), settings.needsSamples() ? settings.sampleRows() : 0, true);
         StagedGptqWeights staged = new StagedGptqWeights(publisher.storage(), publisher.stagingUri());
+        LinearScalesSolver.Options options = ScalesStage.options(settings);
         int windows = blocks.stream().mapToInt(b -> b.sequenceIds().length).sum();
         LOG.info("scales: {} windows of {} tokens in {} blocks, layer inputs from the {} rotated model", windows,
                 blocks.get(0).seqLen(), blocks.size(), sequential ? "GPTQ-quantized (sequential)" : "float");
@@ -80,19 +82,19 @@ public final class ScalesPass {
             long stageStart = System.nanoTime();
             for (int layer = 0; layer < layers; layer++) {
                 long start = System.nanoTime();
-                LayerStatisticsShards shards = new LayerStatisticsShards();
+                LayerStatisticsShards shards;
                 try (JobGroups.Group g = JobGroups.enter(sc, "scales-statistics-" + layer,
                         "scales: layer %d/%d statistics over %d windows", layer + 1, layers, windows)) {
                     // not persisted: a block's statistics (GiBs of Hessians at real widths) go straight into the
                     // shuffle; the blocks' next residual stream comes from a forward of its own below
-                    shards.add(hidden.map(new RunRotatedLayer(model, layer, r1Broadcast, statistics, null,
-                                    ScalesStage.options(settings), blasThreads))
+                    shards = LayerStatisticsShards.reduce(layer, hidden.map(new RunRotatedLayer(model, layer,
+                                    r1Broadcast, statistics, null, options, blasThreads))
                             .mapPartitions(ScalesPass::mergeInPartition, true), blocks.size(), level);
                 }
                 if (observer != null) {
-                    observer.layerStatistics(layer, shards.collect(0));
+                    observer.layerStatistics(layer, shards.collect());
                 }
-                published.add(ScalesStage.solveLayer(sc, model, layer, shards.layers().get(0), r1Broadcast, rhSweeps,
+                published.add(ScalesStage.solveLayer(sc, model, layer, shards.pieces(), r1Broadcast, rhSweeps,
                         settings, blasThreads, publisher));
                 shards.unpersist();
                 JavaRDD<HiddenBlock> next;
@@ -101,7 +103,7 @@ public final class ScalesPass {
                             "scales: layer %d/%d forward with %s weights", layer + 1, layers,
                             sequential ? "GPTQ" : "float")) {
                         next = hidden.map(new RunRotatedLayer(model, layer, r1Broadcast, null,
-                                        sequential ? staged : null, ScalesStage.options(settings), blasThreads))
+                                        sequential ? staged : null, options, blasThreads))
                                 .map(RunRotatedLayer.Step::next)
                                 .setName("scales blocks after layer " + layer).persist(level);
                         next.count();

@@ -8,9 +8,6 @@ import dev.rotcal.jobs.capture.RowSite;
 import dev.rotcal.jobs.config.ScalesSettings;
 import dev.rotcal.jobs.config.ScalesSettings.WeightMethod;
 import dev.rotcal.jobs.spark.JobGroups;
-import dev.rotcal.model.safetensors.Tensor;
-import org.apache.spark.api.java.JavaPairRDD;
-import scala.Tuple2;
 import dev.rotcal.model.safetensors.SafetensorsDtype;
 import dev.rotcal.model.safetensors.SafetensorsWriter;
 import dev.rotcal.model.safetensors.Tensor;
@@ -30,9 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * The solving half of stage "scales" (DESIGN.md §2.5), for one layer at a time ({@link ScalesPass} runs the layers):
@@ -92,7 +91,6 @@ public final class ScalesStage {
                                      Map<RotatedInputsStage.Key, InputStatistics> rhSweeps,
                                      ScalesSettings settings, int blasThreads, ArtifactPublisher publisher)
             throws IOException {
-        checkFinite(pieces);
         List<GroupResult> solved;
         try (JobGroups.Group g = JobGroups.enter(sc, "scales-layer-" + layer, "scales: layer %d, %s", layer + 1,
                 settings.weightMethods())) {
@@ -105,6 +103,12 @@ public final class ScalesStage {
                     .collect());
         }
         solved.sort(java.util.Comparator.comparing(GroupResult::group));
+        long nonFinite = solved.isEmpty() ? 0 : solved.get(0).nonFiniteBlocks();
+        if (nonFinite > 0) {
+            throw new BadInputException(String.format("Cannot compute the scales of layer %d: %d block(s) of its"
+                    + " activations hold NaN or Inf (check the checkpoint's weights of layers <= %d)", layer, nonFinite,
+                    layer));
+        }
         List<Tensor> tensors = new ArrayList<>();
         Map<String, Object> linears = new LinkedHashMap<>();
         Map<LinearInput, Map<String, Object>> activations = new EnumMap<>(LinearInput.class);
@@ -157,19 +161,6 @@ public final class ScalesStage {
             }
         }
         return out;
-    }
-
-    /** Refuses layers whose captures held NaN / Inf (counted in the summaries; a small job). */
-    private static void checkFinite(JavaPairRDD<StatisticPiece.Id, StatisticPiece> pieces) {
-        List<Tuple2<Integer, Long>> bad = pieces.values().filter(StatisticPiece::isSummary)
-                .map(p -> new Tuple2<>(p.layer(), p.summary().nonFiniteBlocks()))
-                .filter(t -> t._2() > 0).collect();
-        if (!bad.isEmpty()) {
-            Tuple2<Integer, Long> first = bad.stream().min(java.util.Comparator.comparing(Tuple2::_1)).get();
-            throw new BadInputException(String.format("Cannot compute the scales of layer %d: %d block(s) of"
-                    + " its captured activations hold NaN or Inf (check the checkpoint's weights of layers <= %d)",
-                    first._1(), first._2(), first._1()));
-        }
     }
 
     /**

@@ -87,8 +87,10 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, GroupInput>, G
         if (group == LinearGroup.QKV) {
             Map<String, Object> kv = ScalesStage.kvParameters(layer, summary.kvSweeps(), tensors);
             return new GroupResult(layer, group, tensors, linears, activation, in.sweep().bestRatio(), kv,
-                    summary.kvSweeps().key().bestRatio(), summary.kvSweeps().value().bestRatio());
+                    summary.kvSweeps().key().bestRatio(), summary.kvSweeps().value().bestRatio(),
+                    summary.nonFiniteBlocks());
         }
-        return new GroupResult(layer, group, tensors, linears, activation, in.sweep().bestRatio(), null, 0f, 0f);
+        return new GroupResult(layer, group, tensors, linears, activation, in.sweep().bestRatio(), null, 0f, 0f,
+                summary.nonFiniteBlocks());
     }
 }
