@@ -20,17 +20,10 @@ import dev.rotcal.jobs.scales.ScalesPass;
 import dev.rotcal.jobs.scales.ScalesStage;
 import dev.rotcal.jobs.tokens.CalibrationTokens;
 import dev.rotcal.linalg.DenseLinearAlgebra;
-import dev.rotcal.linalg.FastHadamardTransform;
 import dev.rotcal.linalg.RandomizedHadamard;
 import dev.rotcal.model.ModelConfig;
-import dev.rotcal.model.forward.CaptureSwitches;
 import dev.rotcal.model.forward.DecoderLayer;
 import dev.rotcal.model.forward.DecoderShape;
-import dev.rotcal.model.forward.LayerCaptures;
-import dev.rotcal.model.forward.ModelForward;
-import dev.rotcal.model.forward.ModelWeights;
-import dev.rotcal.model.forward.RotaryEmbedding;
-import dev.rotcal.model.forward.TokenEmbedding;
 import dev.rotcal.model.safetensors.Checkpoint;
 import dev.rotcal.model.safetensors.SafetensorsFile;
 import dev.rotcal.model.safetensors.Tensor;
@@ -45,7 +38,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -148,7 +140,7 @@ class DistributedScalesTest {
     @Test
     void mergedStatisticsEqualASingleMachineComputationOnTheSameWindows() throws Exception {
         List<TokenBlock> blocks = tokens.scalesBlocks(4);
-        Reference reference = Reference.of(blocks);
+        RotatedInputsReference reference = RotatedInputsReference.of(model, config, blocks, BLAS_THREADS);
         double[] identity = new double[shape.hidden() * shape.hidden()];
         for (int i = 0; i < shape.hidden(); i++) {
             identity[i * shape.hidden() + i] = 1;
@@ -285,82 +277,6 @@ class DistributedScalesTest {
             }
         }
         return tensors;
-    }
-
-    /**
-     * The single-machine side: the same blocks through {@link DecoderLayer} on the driver (one BLAS thread, as the
-     * executors), each layer's inputs as the rotated model sees them (o_proj_in per head and K, V per KV head through
-     * the normalized head Hadamard, down_proj_in through R4), concatenated over blocks.
-     */
-    private record Reference(List<EnumMap<LinearInput, float[]>> inputs, List<float[]> keys, List<float[]> values) {
-        static Reference of(List<TokenBlock> blocks) {
-            DenseLinearAlgebra.setBlasThreads(BLAS_THREADS);
-            ModelWeights weights;
-            try (Checkpoint checkpoint = Checkpoint.open(model)) {
-                weights = ModelWeights.read(checkpoint, config);
-            }
-            DecoderLayer decoder = new DecoderLayer(shape, RotaryEmbedding.of(config));
-            int layers = config.numHiddenLayers();
-            List<List<LayerCaptures>> perLayer = new ArrayList<>();
-            for (int l = 0; l < layers; l++) {
-                perLayer.add(new ArrayList<>());
-            }
-            for (TokenBlock block : blocks) {
-                float[] hidden = TokenEmbedding.lookup(block.tokens(), weights.embedTokens(), weights.vocab(),
-                        shape.hidden());
-                int[] positions = ModelForward.positions(block.rows(), block.seqLen());
-                for (int l = 0; l < layers; l++) {
-                    perLayer.get(l).add(decoder.forward(hidden, positions, block.seqLen(), weights.layers().get(l),
-                            CaptureSwitches.ALL));
-                }
-            }
-            int n = SEQUENCES * SEQ_LEN;
-            FastHadamardTransform head = new FastHadamardTransform(shape.headDim());
-            List<EnumMap<LinearInput, float[]>> inputs = new ArrayList<>();
-            List<float[]> keys = new ArrayList<>();
-            List<float[]> values = new ArrayList<>();
-            for (List<LayerCaptures> captures : perLayer) {
-                EnumMap<LinearInput, float[]> in = new EnumMap<>(LinearInput.class);
-                in.put(LinearInput.ATTN_IN, concat(captures.stream().map(LayerCaptures::attentionInput).toList()));
-                in.put(LinearInput.MLP_IN, concat(captures.stream().map(LayerCaptures::mlpInput).toList()));
-                float[] o = concat(captures.stream().map(LayerCaptures::attentionOutput).toList());
-                head.applyNormalized(o, n * shape.nHeads());
-                in.put(LinearInput.O_PROJ_IN, o);
-                float[] down = concat(captures.stream().map(LayerCaptures::downProjInput).toList());
-                new FastHadamardTransform(shape.intermediate()).applyNormalized(down, n);
-                in.put(LinearInput.DOWN_PROJ_IN, down);
-                inputs.add(in);
-                float[] k = concat(captures.stream().map(LayerCaptures::keys).toList());
-                head.applyNormalized(k, n * shape.nKvHeads());
-                keys.add(k);
-                float[] v = concat(captures.stream().map(LayerCaptures::values).toList());
-                head.applyNormalized(v, n * shape.nKvHeads());
-                values.add(v);
-            }
-            return new Reference(inputs, keys, values);
-        }
-
-        float[] rows(int layer, LinearInput input) {
-            return inputs.get(layer).get(input);
-        }
-
-        float[] keys(int layer) {
-            return keys.get(layer);
-        }
-
-        float[] values(int layer) {
-            return values.get(layer);
-        }
-    }
-
-    private static float[] concat(List<float[]> parts) {
-        float[] out = new float[parts.stream().mapToInt(p -> p.length).sum()];
-        int off = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, out, off, p.length);
-            off += p.length;
-        }
-        return out;
     }
 
     /** Σ XᵀX of (n, width) rows in double: one dgemm over all rows (the stage sums one per block). */
