@@ -4,6 +4,7 @@ import static dev.rotcal.Checks.checkArgument;
 import static dev.rotcal.Checks.checkState;
 
 import java.util.Optional;
+import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
 /**
@@ -73,6 +74,20 @@ public final class DenseLinearAlgebra {
                 a, transA ? m : k, b, transB ? k : n, beta, c, n);
     }
 
+    /**
+     * Single-precision c (m, n) ← alpha·a·b + beta·c, row-major, on native buffers (no JNI copy of the operands per
+     * call: for a (28672, 28672) operand that copy is 3.3 GB each way).
+     */
+    public static void gemm(int m, int n, int k, float alpha, FloatPointer a, FloatPointer b, float beta,
+                            FloatPointer c) {
+        checkArgument(m >= 1 && n >= 1 && k >= 1 && a.capacity() >= (long) m * k && b.capacity() >= (long) k * n
+                        && c.capacity() >= (long) m * n,
+                "Cannot multiply (%d, %d)·(%d, %d) into (%d, %d): buffers hold %d, %d and %d values", m, k, k, n, m,
+                n, a.capacity(), b.capacity(), c.capacity());
+        openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, m, n, k, alpha,
+                a, k, b, n, beta, c, n);
+    }
+
     /** Single-precision {@link #gemm}: c (m, n) ← alpha·op(a)·op(b) + beta·c, row-major. */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a,
                             float[] b, float beta, float[] c) {
@@ -91,6 +106,15 @@ public final class DenseLinearAlgebra {
                 g.length);
         openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasTrans, cols, rows,
                 1.0, a, cols, 1.0, g, cols);
+    }
+
+    /** {@link #addGramUpper(double[], int, int, double[])} in single precision (ssyrk). */
+    public static void addGramUpper(float[] a, int rows, int cols, float[] g) {
+        checkArgument(rows >= 1 && cols >= 1 && a.length >= (long) rows * cols && g.length == (long) cols * cols,
+                "Cannot add the Gram matrix of a (%d, %d) matrix from %d values into %d values", rows, cols, a.length,
+                g.length);
+        openblas.cblas_ssyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasTrans, cols, rows,
+                1f, a, cols, 1f, g, cols);
     }
 
     /** The Gram matrix aᵀ·a (cols, cols), full and exactly symmetric, of a (rows, cols) row-major (dsyrk). */
@@ -139,6 +163,25 @@ public final class DenseLinearAlgebra {
         int info = openblas.LAPACKE_dpotrf(openblas.LAPACK_COL_MAJOR, (byte) 'L', d, s, d);
         checkState(info >= 0, "LAPACKE_dpotrf rejected argument %d (order %d)", -info, d);
         return info == 0 ? Optional.of(new Cholesky(s, d)) : Optional.empty();
+    }
+
+    /**
+     * S = RᵀR with R upper triangular, in column-major order in {@code s}'s own array (LAPACKE dpotrf 'U'; the strict
+     * lower triangle is left as it was); false when S is not numerically positive definite.
+     */
+    public static boolean upperCholeskyInPlace(double[] s, int d) {
+        checkSquare(s, d, "take the Cholesky factorization of");
+        int info = openblas.LAPACKE_dpotrf(openblas.LAPACK_COL_MAJOR, (byte) 'U', d, s, d);
+        checkState(info >= 0, "LAPACKE_dpotrf rejected argument %d (order %d)", -info, d);
+        return info == 0;
+    }
+
+    /** R ← R⁻¹ for R upper triangular in column-major order, in its own array (LAPACKE dtrtri). */
+    public static void invertUpperTriangleInPlace(double[] r, int d) {
+        checkSquare(r, d, "invert the triangle of");
+        int info = openblas.LAPACKE_dtrtri(openblas.LAPACK_COL_MAJOR, (byte) 'U', (byte) 'N', d, r, d);
+        checkState(info >= 0, "LAPACKE_dtrtri rejected argument %d (order %d)", -info, d);
+        checkState(info == 0, "LAPACKE_dtrtri found a zero diagonal element (info = %d, order %d)", info, d);
     }
 
     /** A Cholesky factor L (column-major lower triangle of factor, (d, d)) that solves S·x = b. */

@@ -20,9 +20,10 @@ final class ProcrustesInput {
                 "Cannot solve Procrustes for a (%d, %d) C: the array holds %d values", d, d, c.length);
         double max = 0;
         for (int i = 0; i < c.length; i++) {
-            checkArgument(Double.isFinite(c[i]),
-                    "Cannot solve Procrustes: C[%d][%d] = %s is not finite (did the accumulation of Aᵀ·B "
-                            + "overflow or see a NaN row?)", i / d, i % d, c[i]);
+            if (!Double.isFinite(c[i])) { // no varargs per entry: this loop runs over d² values
+                checkArgument(false, "Cannot solve Procrustes: C[%d][%d] = %s is not finite (did the accumulation "
+                        + "of Aᵀ·B overflow or see a NaN row?)", i / d, i % d, c[i]);
+            }
             max = Math.max(max, Math.abs(c[i]));
         }
         checkArgument(max > 0, "Cannot solve Procrustes: C = Aᵀ·B is all zeros (were any rows accumulated?)");

@@ -74,9 +74,11 @@ public record IntScales(float[] scales, int[] zeroPoints) {
         float maxq = scheme.maxCode();
         float clip = scheme.clipRatio();
         for (int i = 0; i < mins.length; i++) {
-            checkArgument(Float.isFinite(mins[i]) && Float.isFinite(maxs[i]),
-                    "Cannot compute INT scales: slot %d has a non-finite range [%s, %s] (check the input for "
-                            + "NaN / Inf)", i, mins[i], maxs[i]);
+            if (!Float.isFinite(mins[i]) || !Float.isFinite(maxs[i])) {
+                checkArgument(false,
+                        "Cannot compute INT scales: slot %d has a non-finite range [%s, %s] (check the input for "
+                                + "NaN / Inf)", i, mins[i], maxs[i]);
+            }
             float lo = clip * Math.min(mins[i], 0f);
             float hi = clip * Math.max(maxs[i], 0f);
             float s;

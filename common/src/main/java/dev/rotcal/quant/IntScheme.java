@@ -71,7 +71,7 @@ public record IntScheme(int bits, boolean symmetric, IntGranularity granularity,
     }
 
     /** Elements of a row that share one scale: the row for PER_ROW, the group for PER_GROUP. */
-    int runLength(int cols) {
+    public int runLength(int cols) {
         checkState(granularity != IntGranularity.PER_COLUMN, "PER_COLUMN has no runs along the row");
         if (granularity == IntGranularity.PER_ROW) {
             return cols;

@@ -105,8 +105,10 @@ public final class MxFp4Quantizer {
         for (int i = off; i < off + BLOCK_SIZE; i++) {
             amax = Math.max(amax, Math.abs(src[i]));
         }
-        checkArgument(Float.isFinite(amax), "Cannot quantize to MXFP4: the block at element %d holds %s", off,
-                amax);
+        if (!Float.isFinite(amax)) {
+            checkArgument(false, "Cannot quantize to MXFP4: the block at element %d holds %s", off,
+                    amax);
+        }
         return amax;
     }
 

@@ -109,7 +109,9 @@ public final class NvFp4Quantizer {
         for (int i = off; i < off + len; i++) {
             amax = Math.max(amax, Math.abs(src[i]));
         }
-        checkArgument(Float.isFinite(amax), "Cannot quantize to NVFP4: elements from %d hold %s", off, amax);
+        if (!Float.isFinite(amax)) {
+            checkArgument(false, "Cannot quantize to NVFP4: elements from %d hold %s", off, amax);
+        }
         return amax;
     }
 

@@ -39,9 +39,11 @@ public final class ChannelRangeAccumulator implements Serializable {
             }
         }
         for (int c = 0; c < d; c++) {
-            checkArgument(Float.isFinite(absMax[c]),
-                    "Cannot add rows to channel ranges: channel %d holds %s (check the activations for NaN / Inf)",
-                    c, absMax[c]);
+            if (!Float.isFinite(absMax[c])) {
+                checkArgument(false,
+                        "Cannot add rows to channel ranges: channel %d holds %s (check the activations for NaN / Inf)",
+                        c, absMax[c]);
+            }
         }
         rows += nRows;
         return this;

@@ -7,7 +7,6 @@ import dev.rotcal.quant.IntGranularity;
 import dev.rotcal.quant.IntScales;
 import dev.rotcal.quant.IntScheme;
 import java.util.Arrays;
-import java.util.Optional;
 
 /**
  * GPTQ (Frantar et al., gptq.py fasterquant with QuaRot's defaults, reference/FORMATS.md): quantizes W
@@ -15,9 +14,10 @@ import java.util.Optional;
  * quantized, weighted by the inverse Hessian of the layer input, so the layer OUTPUT error X·(W − Ŵ)ᵀ is
  * small rather than the weight error.
  *
- * <p>Steps, all in double: dead columns (diag H = 0) get diag H = 1 and a zero W column; damping
- * λ = 0.01·mean(diag H) (after the dead-column fix, as gptq.py) is added to the diagonal; U = the upper
- * Cholesky factor of H⁻¹ (H⁻¹ = UᵀU, H⁻¹ from H's Cholesky factor); then blocks of 128 columns: inside a
+ * <p>H arrives in float32 as gptq.py keeps it; every step after is in double: dead columns (diag H = 0) get
+ * diag H = 1 and a zero W column; damping λ = 0.01·mean(diag H) (after the dead-column fix, as gptq.py) is added
+ * to the diagonal; U = the upper Cholesky factor of H⁻¹ (H⁻¹ = UᵀU; {@link InverseHessianFactor}, native, half
+ * gptq.py's flops for the same U); then blocks of 128 columns: inside a
  * block, for column i: q = Q(w_i), e = (w_i − q) / U_ii, w_j −= e·U_ij for the block's j &gt; i; after the
  * block the trailing columns get −E·U[block, rest] as one dgemm (the lazy batch update). No act-order.
  *
@@ -47,7 +47,7 @@ public final class GptqQuantizer {
      * @param h      (in, in) row-major Hessian of the input, e.g. {@link HessianAccumulator#hessian()}; not modified
      * @param scheme symmetric, PER_ROW (per output channel) or PER_GROUP along in
      */
-    public static GptqResult quantize(float[] w, int out, int in, double[] h, IntScheme scheme) {
+    public static GptqResult quantize(float[] w, int out, int in, float[] h, IntScheme scheme) {
         return quantize(w, out, in, h, scheme, false);
     }
 
@@ -57,7 +57,18 @@ public final class GptqQuantizer {
      * the slot) on the weights as GPTQ reads them when the slot comes up — QuaRot's {@code --w_clip} inside GPTQ's
      * quantizer (find_params with mse), which DFRot uses.
      */
-    public static GptqResult quantize(float[] w, int out, int in, double[] h, IntScheme scheme, boolean clipSearch) {
+    public static GptqResult quantize(float[] w, int out, int in, float[] h, IntScheme scheme, boolean clipSearch) {
+        return quantize(w, out, in, h, scheme, clipSearch, null);
+    }
+
+    /**
+     * As {@link #quantize(float[], int, int, double[], IntScheme, boolean)}, with the per-channel clip search's
+     * result already known: with PER_ROW scales the search runs once, on W itself before any update, which is what
+     * RTN's search ({@link WeightClipSearch#search}) computes. {@code knownRowScales} (out) are used when no column
+     * is dead (else W differs from RTN's input and the search runs); null = search.
+     */
+    public static GptqResult quantize(float[] w, int out, int in, float[] h, IntScheme scheme, boolean clipSearch,
+                                      float[] knownRowScales) {
         checkArgument(out > 0 && in > 0, "Cannot run GPTQ on a (%d, %d) weight: dimensions must be > 0", out, in);
         checkArgument(w.length == Math.multiplyExact(out, in),
                 "Cannot run GPTQ on a (%d, %d) weight: the array holds %d values", out, in, w.length);
@@ -70,24 +81,26 @@ public final class GptqQuantizer {
         checkArgument(in % group == 0, "Cannot run GPTQ with group size %d: it must divide the input dim %d",
                 group, in);
 
-        double[] hd = h.clone(); // (in, in) row-major, damped
         double[] wd = new double[w.length]; // (out, in) row-major, updated in place
         for (int i = 0; i < w.length; i++) {
             wd[i] = w[i];
         }
+        boolean[] deadColumns = new boolean[in];
         int dead = 0;
         for (int j = 0; j < in; j++) {
-            checkArgument(Double.isFinite(hd[j * in + j]) && hd[j * in + j] >= 0,
-                    "Cannot run GPTQ: diag H[%d] = %s is not a finite non-negative value", j, hd[j * in + j]);
-            if (hd[j * in + j] == 0) {
-                hd[j * in + j] = 1;
+            float diagonal = h[j * in + j];
+            if (!Float.isFinite(diagonal) || diagonal < 0) {
+                checkArgument(false, "Cannot run GPTQ: diag H[%d] = %s is not a finite non-negative value", j,
+                        diagonal);
+            }
+            if (diagonal == 0) {
+                deadColumns[j] = true;
                 for (int r = 0; r < out; r++) {
                     wd[r * in + j] = 0;
                 }
                 dead++;
             }
         }
-        double[] u = upperCholeskyOfInverse(hd, in); // (in, in) row-major, upper triangle read
 
         int groupsPerRow = in / group;
         float[] scales = new float[Math.multiplyExact(out, groupsPerRow)]; // (out, in / g) row-major
@@ -95,53 +108,64 @@ public final class GptqQuantizer {
         float[] dequantized = new float[w.length]; // (out, in) row-major
         int lo = scheme.minCode();
         int hi = scheme.maxCode();
-        for (int b0 = 0; b0 < in; b0 += BLOCK_SIZE) {
-            int b1 = Math.min(b0 + BLOCK_SIZE, in);
-            int count = b1 - b0;
-            double[] block = new double[Math.multiplyExact(out, count)]; // (out, count) W[:, b0:b1]
-            for (int r = 0; r < out; r++) {
-                System.arraycopy(wd, r * in + b0, block, r * count, count);
-            }
-            double[] err = new double[block.length]; // (out, count) scaled errors E
-            for (int i = 0; i < count; i++) {
-                int col = b0 + i;
-                if (col % group == 0) {
-                    setGroupScales(wd, out, in, col, group, scheme, scales, col / group, groupsPerRow, clipSearch);
-                }
-                double pivot = u[col * in + col];
+        try (InverseHessianFactor factor = InverseHessianFactor.of(h, in, deadColumns, DAMPING)) {
+            for (int b0 = 0; b0 < in; b0 += BLOCK_SIZE) {
+                int b1 = Math.min(b0 + BLOCK_SIZE, in);
+                int count = b1 - b0;
+                int width = in - b0;
+                double[] u = new double[Math.multiplyExact(count, width)]; // (count, in − b0) U[b0:b1, b0:]
+                factor.rows(b0, b1, b0, u);
+                double[] block = new double[Math.multiplyExact(out, count)]; // (out, count) W[:, b0:b1]
                 for (int r = 0; r < out; r++) {
-                    float s = scales[r * groupsPerRow + col / group];
-                    // x / s in float, as torch on float32 weights and IntQuantizer do (same ties)
-                    float x = (float) block[r * count + i];
-                    int q = (int) Math.min(Math.max((float) Math.rint(x / s), lo), hi);
-                    float wq = q * s; // ŵ = code · scale, exactly what serving dequantizes
-                    codes[r * in + col] = (byte) q;
-                    dequantized[r * in + col] = wq;
-                    double e = (block[r * count + i] - wq) / pivot;
-                    err[r * count + i] = e;
-                    // w_j −= e · U[col, j] for the block's columns after col
-                    for (int j = i + 1; j < count; j++) {
-                        block[r * count + j] -= e * u[col * in + b0 + j];
+                    System.arraycopy(wd, r * in + b0, block, r * count, count);
+                }
+                double[] err = new double[block.length]; // (out, count) scaled errors E
+                for (int i = 0; i < count; i++) {
+                    int col = b0 + i;
+                    if (col == 0 && group == in && clipSearch && dead == 0 && knownRowScales != null) {
+                        checkArgument(knownRowScales.length == out, "[BUG] %d known row scales for %d rows",
+                                knownRowScales.length, out);
+                        System.arraycopy(knownRowScales, 0, scales, 0, out);
+                    } else if (col % group == 0) {
+                        setGroupScales(wd, out, in, col, group, scheme, scales, col / group, groupsPerRow,
+                                clipSearch);
+                    }
+                    double pivot = u[i * width + i];
+                    for (int r = 0; r < out; r++) {
+                        float s = scales[r * groupsPerRow + col / group];
+                        // x / s in float, as torch on float32 weights and IntQuantizer do (same ties)
+                        float x = (float) block[r * count + i];
+                        int q = (int) Math.min(Math.max((float) Math.rint(x / s), lo), hi);
+                        float wq = q * s; // ŵ = code · scale, exactly what serving dequantizes
+                        codes[r * in + col] = (byte) q;
+                        dequantized[r * in + col] = wq;
+                        double e = (block[r * count + i] - wq) / pivot;
+                        err[r * count + i] = e;
+                        // w_j −= e · U[col, j] for the block's columns after col
+                        for (int j = i + 1; j < count; j++) {
+                            block[r * count + j] -= e * u[i * width + j];
+                        }
                     }
                 }
-            }
-            if (b1 < in) {
-                lazyBatchUpdate(wd, out, in, err, u, b0, b1);
+                if (b1 < in) {
+                    lazyBatchUpdate(wd, out, in, err, u, b0, b1);
+                }
             }
         }
         return new GptqResult(codes, new IntScales(scales, new int[scales.length]), dequantized, dead);
     }
 
     /**
-     * W[:, b1:] −= E · U[b0:b1, b1:] as dgemms over chunks of {@link #UPDATE_ROWS} rows, so the scratch stays
+     * W[:, b1:] −= E · U[b0:b1, b1:] (u: U[b0:b1, b0:], (count, in − b0)) as dgemms over chunks of {@link #UPDATE_ROWS} rows, so the scratch stays
      * (UPDATE_ROWS, rest) however many output channels the layer has.
      */
     private static void lazyBatchUpdate(double[] wd, int out, int in, double[] err, double[] u, int b0, int b1) {
         int count = b1 - b0;
         int rest = in - b1;
+        int width = in - b0;
         double[] uBlock = new double[Math.multiplyExact(count, rest)]; // (count, rest) U[b0:b1, b1:]
         for (int i = 0; i < count; i++) {
-            System.arraycopy(u, (b0 + i) * in + b1, uBlock, i * rest, rest);
+            System.arraycopy(u, i * width + count, uBlock, i * rest, rest);
         }
         int chunk = Math.min(out, UPDATE_ROWS);
         double[] delta = new double[Math.multiplyExact(chunk, rest)]; // (chunk, rest) E[r0:r1]·U[b0:b1, b1:]
@@ -193,32 +217,5 @@ public final class GptqQuantizer {
         for (int r = 0; r < out; r++) {
             scales[r * groupsPerRow + slot] = s[r];
         }
-    }
-
-    /**
-     * U with H⁻¹ = UᵀU after adding λ = 0.01·mean(diag H) to the diagonal (hd is damped, then overwritten): H = LLᵀ,
-     * H⁻¹ from L (dpotri, as torch.cholesky_inverse), then the Cholesky factor of H⁻¹.
-     *
-     * @return (in, in) row-major; only the upper triangle is meaningful
-     */
-    static double[] upperCholeskyOfInverse(double[] hd, int in) {
-        double trace = 0;
-        for (int j = 0; j < in; j++) {
-            trace += hd[j * in + j];
-        }
-        double damp = DAMPING * trace / in;
-        for (int j = 0; j < in; j++) {
-            hd[j * in + j] += damp;
-        }
-        // three LAPACK steps in hd's own array (dpotrf, dpotri, dpotrf): no further (in, in) copies
-        Optional<DenseLinearAlgebra.Cholesky> h = DenseLinearAlgebra.choleskyInPlace(hd, in);
-        checkArgument(h.isPresent(), "Cannot run GPTQ: the damped Hessian (order %d) is not positive definite "
-                + "(is it a sum of x·xᵀ over finite inputs?)", in);
-        double[] inverse = h.get().inverseInPlace(); // (in, in) row-major H⁻¹ (dpotri), in hd's array
-        Optional<DenseLinearAlgebra.Cholesky> factor = DenseLinearAlgebra.choleskyInPlace(inverse, in);
-        checkArgument(factor.isPresent(), "Cannot run GPTQ: the inverse Hessian (order %d) is not numerically "
-                + "positive definite (the Hessian is too ill-conditioned for the damping)", in);
-        // dpotrf reads one triangle; its column-major lower factor L (H⁻¹ = L·Lᵀ) read row-major is U = Lᵀ
-        return factor.get().factor();
     }
 }

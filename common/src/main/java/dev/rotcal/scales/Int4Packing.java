@@ -84,9 +84,10 @@ public final class Int4Packing {
         checkArgument(codes.length == Math.multiplyExact(out, in),
                 "Cannot pack a (%d, %d) INT4 weight: the array holds %d codes", out, in, codes.length);
         for (int k = 0; k < codes.length; k++) {
-            checkArgument(codes[k] >= -8 && codes[k] <= 7,
-                    "Cannot pack code %d at (%d, %d) into INT4: codes must be in [-8, 7]", codes[k], k / in,
-                    k % in);
+            if (codes[k] < -8 || codes[k] > 7) { // no varargs per code: this loop runs over every weight
+                checkArgument(false, "Cannot pack code %d at (%d, %d) into INT4: codes must be in [-8, 7]",
+                        codes[k], k / in, k % in);
+            }
         }
     }
 

@@ -86,32 +86,15 @@ public final class LinearScalesSolver {
             String prefix = group.prefix(layer, linear);
             List<Tensor> tensors = new ArrayList<>();
             Map<String, Map<String, Object>> metrics = new LinkedHashMap<>();
-            if (options.rtn()) {
-                rtn(prefix, w, out, in, input, options, tensors, metrics);
-            }
-            if (options.gptq()) {
-                gptq(prefix, w, out, in, input, options, tensors, metrics);
-            }
-            if (options.nvfp4()) {
-                NvFp4Weights t = Fp4WeightScales.nvfp4(w, out, in, nvGlobal);
-                tensors.add(Tensor.ofBytes(prefix + ".nvfp4.weight_packed", SafetensorsDtype.U8,
-                        List.of((long) out, (long) in / 2), t.packedCodes()));
-                tensors.add(Tensor.ofBytes(prefix + ".nvfp4.weight_scale", SafetensorsDtype.U8,
-                        List.of((long) out, (long) in / NvFp4Quantizer.BLOCK_SIZE), t.blockScales()));
-                tensors.add(Tensor.ofFloats(prefix + ".nvfp4.weight_scale_2", SafetensorsDtype.F32, List.of(),
-                        new float[] {t.globalScale()}));
-                metrics.put("nvfp4", errors(w, t.dequantized(), out, in, input));
-            }
-            if (options.mxfp4()) {
-                MxFp4Weights t = Fp4WeightScales.mxfp4(w, out, in, MxScaleRule.OCP_FLOOR);
-                tensors.add(Tensor.ofBytes(prefix + ".mxfp4.weight_packed", SafetensorsDtype.U8,
-                        List.of((long) out, (long) in / 2), t.packedCodes()));
-                tensors.add(Tensor.ofBytes(prefix + ".mxfp4.weight_scale", SafetensorsDtype.U8,
-                        List.of((long) out, (long) in / MxFp4Quantizer.BLOCK_SIZE), t.blockScales()));
-                metrics.put("mxfp4", errors(w, t.dequantized(), out, in, input));
-            }
-            if (options.llmFp4() && input.sampleRows() > 0) {
-                llmFp4(prefix, w, out, in, input, options, tensors, metrics);
+            try (WeightErrors errors = new WeightErrors(w, out, in, input.hessian())) {
+                WeightClipResult rtnSearch = null;
+                if (options.rtn()) {
+                    rtnSearch = rtn(prefix, w, out, in, errors, options, tensors, metrics);
+                }
+                if (options.gptq()) {
+                    gptq(prefix, w, out, in, input, errors, options, rtnSearch, tensors, metrics);
+                }
+                otherFormats(prefix, w, out, in, input, errors, options, nvGlobal, tensors, metrics);
             }
             results.add(new LinearScales(linear, tensors, metrics));
         }
@@ -119,6 +102,33 @@ public final class LinearScalesSolver {
             results.add(staticScales(group, layer, weights, outs, input, options));
         }
         return results;
+    }
+
+    /** NVFP4, MXFP4 and LLM-FP4 / HQ-DiT of one linear. */
+    private static void otherFormats(String prefix, float[] w, int out, int in, RotatedInput input,
+                                     WeightErrors errors, Options options, float nvGlobal, List<Tensor> tensors,
+                                     Map<String, Map<String, Object>> metrics) {
+        if (options.nvfp4()) {
+            NvFp4Weights t = Fp4WeightScales.nvfp4(w, out, in, nvGlobal);
+            tensors.add(Tensor.ofBytes(prefix + ".nvfp4.weight_packed", SafetensorsDtype.U8,
+                    List.of((long) out, (long) in / 2), t.packedCodes()));
+            tensors.add(Tensor.ofBytes(prefix + ".nvfp4.weight_scale", SafetensorsDtype.U8,
+                    List.of((long) out, (long) in / NvFp4Quantizer.BLOCK_SIZE), t.blockScales()));
+            tensors.add(Tensor.ofFloats(prefix + ".nvfp4.weight_scale_2", SafetensorsDtype.F32, List.of(),
+                    new float[] {t.globalScale()}));
+            metrics.put("nvfp4", errors(errors, t.dequantized()));
+        }
+        if (options.mxfp4()) {
+            MxFp4Weights t = Fp4WeightScales.mxfp4(w, out, in, MxScaleRule.OCP_FLOOR);
+            tensors.add(Tensor.ofBytes(prefix + ".mxfp4.weight_packed", SafetensorsDtype.U8,
+                    List.of((long) out, (long) in / 2), t.packedCodes()));
+            tensors.add(Tensor.ofBytes(prefix + ".mxfp4.weight_scale", SafetensorsDtype.U8,
+                    List.of((long) out, (long) in / MxFp4Quantizer.BLOCK_SIZE), t.blockScales()));
+            metrics.put("mxfp4", errors(errors, t.dequantized()));
+        }
+        if (options.llmFp4() && input.sampleRows() > 0) {
+            llmFp4(prefix, w, out, in, input, options, tensors, metrics);
+        }
     }
 
     /**
@@ -166,13 +176,16 @@ public final class LinearScalesSolver {
         return q;
     }
 
-    private static void rtn(String prefix, float[] w, int out, int in, RotatedInput input, Options options,
-                            List<Tensor> tensors, Map<String, Map<String, Object>> metrics) {
+    /** RTN of one linear; returns its clip search (null without one) for GPTQ to reuse. */
+    private static WeightClipResult rtn(String prefix, float[] w, int out, int in, WeightErrors errors,
+                                        Options options, List<Tensor> tensors, Map<String, Map<String, Object>> metrics) {
         IntScheme scheme = options.intScheme();
         float[] q;
         IntScales scales;
+        WeightClipResult search = null;
         if (options.clipSearch()) {
             WeightClipResult r = WeightClipSearch.search(w, out, in, scheme);
+            search = r;
             q = r.quantized();
             scales = r.scales();
             tensors.add(Tensor.ofFloats(prefix + ".rtn.clip_ratio", SafetensorsDtype.F32,
@@ -183,7 +196,8 @@ public final class LinearScalesSolver {
         }
         tensors.add(Tensor.ofFloats(prefix + ".rtn.weight_scale", SafetensorsDtype.F32, scaleShape(out, in, options),
                 scales.scales()));
-        metrics.put("rtn", errors(w, q, out, in, input));
+        metrics.put("rtn", errors(errors, q));
+        return search;
     }
 
     /**
@@ -245,11 +259,19 @@ public final class LinearScalesSolver {
         return Math.max(sum, Double.MIN_NORMAL);
     }
 
-    private static void gptq(String prefix, float[] w, int out, int in, RotatedInput input, Options options,
-                             List<Tensor> tensors, Map<String, Map<String, Object>> metrics) {
+    /**
+     * GPTQ of one linear. With per-channel scales and the clip search on both, GPTQ's search runs on W itself before
+     * any update, which is RTN's search: {@code rtnSearch}'s scales are used instead of searching again.
+     */
+    private static void gptq(String prefix, float[] w, int out, int in, RotatedInput input, WeightErrors errors,
+                             Options options, WeightClipResult rtnSearch, List<Tensor> tensors,
+                             Map<String, Map<String, Object>> metrics) {
         checkArgument(input.hessian() != null, "[BUG] GPTQ of %s without the input's Hessian", prefix);
+        float[] rowScales = options.gptqClipSearch() && options.groupSize() == 0 && rtnSearch != null
+                ? rtnSearch.scales().scales() : null;
+        errors.close(); // GPTQ's native U and the errors' native H need not coexist (6.6 + 3.3 GB at 70B)
         GptqResult r = GptqQuantizer.quantize(w, out, in, input.hessian(), options.intScheme(),
-                options.gptqClipSearch());
+                options.gptqClipSearch(), rowScales);
         if (packsInt32(options.bits(), in)) {
             tensors.add(Tensor.ofInts(prefix + ".gptq.weight_packed", List.of((long) out, (long) in / 8),
                     Int4Packing.packInt32(r.codes(), out, in)));
@@ -259,7 +281,7 @@ public final class LinearScalesSolver {
         }
         tensors.add(Tensor.ofFloats(prefix + ".gptq.weight_scale", SafetensorsDtype.F32, scaleShape(out, in, options),
                 r.scales().scales()));
-        Map<String, Object> m = errors(w, r.dequantized(), out, in, input);
+        Map<String, Object> m = errors(errors, r.dequantized());
         m.put("dead_columns", r.deadColumns());
         metrics.put("gptq", m);
     }
@@ -274,11 +296,11 @@ public final class LinearScalesSolver {
     }
 
     /** relative_error always; output_error when the input's Hessian is known. */
-    static Map<String, Object> errors(float[] w, float[] q, int out, int in, RotatedInput input) {
+    static Map<String, Object> errors(WeightErrors errors, float[] q) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("relative_error", WeightErrors.relative(w, q));
-        if (input.hessian() != null) {
-            m.put("output_error", WeightErrors.output(w, q, out, in, input.hessian()));
+        m.put("relative_error", errors.relative(q));
+        if (errors.hasOutputError()) {
+            m.put("output_error", errors.output(q));
         }
         return m;
     }

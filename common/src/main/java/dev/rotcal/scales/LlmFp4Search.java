@@ -190,8 +190,10 @@ public final class LlmFp4Search {
 
     private static void checkFinite(float[] a, String what) {
         for (int i = 0; i < a.length; i++) {
-            checkArgument(Float.isFinite(a[i]), "Cannot search FP4 formats: the %s hold %s at index %d", what, a[i],
-                    i);
+            if (!Float.isFinite(a[i])) {
+                checkArgument(false, "Cannot search FP4 formats: the %s hold %s at index %d", what, a[i],
+                        i);
+            }
         }
     }
 

@@ -11,7 +11,7 @@ import java.io.Serializable;
  * @param channelAbsMax (width) per-channel max |x| of the rotated input
  * @param sweep        the per-token activation clip sweep of the rotated input
  */
-public record RotatedInput(int width, double[] hessian, float[] sample, int sampleRows, float[] channelAbsMax,
+public record RotatedInput(int width, float[] hessian, float[] sample, int sampleRows, float[] channelAbsMax,
                            ClipSweep sweep) implements Serializable {
 
     /** max |x| over the input (the FP4 activation global scale's amax). */

@@ -27,7 +27,7 @@ class GptqQuantizerTest {
         // (+ 1.01 for column 2, uncorrelated): w1 −= 0.05 · H⁻¹01 / H⁻¹00 = 0.05 · (−.505 / 1.01) = −0.025, so
         // w1 = 0.525 → 2.625 → 3 where RTN rounds 0.5 / 0.2 = 2.5 to even → 2. Column 2 gets no update.
         float[] w = {0.25f, 0.5f, 1.4f}; // (1, 3)
-        double[] h = {1, 0.505, 0, 0.505, 1, 0, 0, 0, 1}; // (3, 3)
+        float[] h = {1, 0.505f, 0, 0.505f, 1, 0, 0, 0, 1}; // (3, 3)
         GptqResult result = GptqQuantizer.quantize(w, 1, 3, h, PER_CHANNEL);
         assertThat(result.scales().scales()).as("per-channel scale max|w| / 7").containsExactly(1.4f / 7f);
         assertThat(result.codes()).as("GPTQ codes by hand").containsExactly((byte) 1, (byte) 3, (byte) 7);
@@ -45,7 +45,7 @@ class GptqQuantizerTest {
         int out = 6;
         int in = 16;
         float[] w = gaussian(rng, out * in);
-        double[] identity = new double[in * in];
+        float[] identity = new float[in * in];
         for (int j = 0; j < in; j++) {
             identity[j * in + j] = 1;
         }
@@ -68,7 +68,7 @@ class GptqQuantizerTest {
         int in = 64;
         float[] w = gaussian(rng, out * in);
         w[5] = 4f; // an outlier: its row's best shrink is < 1
-        double[] identity = new double[in * in];
+        float[] identity = new float[in * in];
         for (int j = 0; j < in; j++) {
             identity[j * in + j] = 1;
         }
@@ -99,7 +99,7 @@ class GptqQuantizerTest {
         int out = 16;
         int in = 192;
         float[] w = gaussian(rng, out * in);
-        double[] h = new HessianAccumulator(in).add(correlatedRows(rng, 600, in), 600).hessian();
+        float[] h = new HessianAccumulator(in).add(correlatedRows(rng, 600, in), 600).hessian();
         for (IntScheme scheme : new IntScheme[] {PER_CHANNEL, perGroup(64), perGroup(32).withClipRatio(0.9f)}) {
             GptqResult result = GptqQuantizer.quantize(w, out, in, h, scheme);
             int groups = scheme.scaleCount(out, in) / out;
@@ -128,7 +128,7 @@ class GptqQuantizerTest {
             int out = (Integer) c[1];
             int in = (Integer) c[2];
             float[] w = gaussian(rng, out * in);
-            double[] h = new HessianAccumulator(in).add(correlatedRows(rng, 1200, in), 1200).hessian();
+            float[] h = new HessianAccumulator(in).add(correlatedRows(rng, 1200, in), 1200).hessian();
             float[] blocked = GptqQuantizer.quantize(w, out, in, h, scheme).dequantized();
             float[] reference = referenceGptq(w, out, in, h, scheme);
             int same = 0;
@@ -151,7 +151,7 @@ class GptqQuantizerTest {
         int n = 4096;
         float[] w = gaussian(rng, out * in);
         float[] x = correlatedRows(rng, n, in);
-        double[] h = new HessianAccumulator(in).add(x, n).hessian();
+        float[] h = new HessianAccumulator(in).add(x, n).hessian();
         for (IntScheme scheme : new IntScheme[] {PER_CHANNEL, perGroup(128), perGroup(64)}) {
             float[] rtn = new float[w.length];
             IntQuantizer.fakeQuant(w, rtn, out, in, scheme);
@@ -173,6 +173,21 @@ class GptqQuantizerTest {
     }
 
     @Test
+    void rtnsPerChannelClipSearchStandsInForGptqsOwn() {
+        Random rng = new Random(37);
+        int out = 24;
+        int in = 256;
+        float[] w = gaussian(rng, out * in);
+        float[] h = new HessianAccumulator(in).add(correlatedRows(rng, 1024, in), 1024).hessian();
+        float[] rtnScales = WeightClipSearch.search(w, out, in, PER_CHANNEL).scales().scales();
+        GptqResult searched = GptqQuantizer.quantize(w, out, in, h, PER_CHANNEL, true);
+        GptqResult reused = GptqQuantizer.quantize(w, out, in, h, PER_CHANNEL, true, rtnScales);
+        assertThat(reused.scales().scales()).as("the same scales").isEqualTo(searched.scales().scales());
+        assertThat(reused.codes()).as("the same codes").isEqualTo(searched.codes());
+        assertThat(reused.dequantized()).as("the same weights").isEqualTo(searched.dequantized());
+    }
+
+    @Test
     void deadColumnsAreZeroed() {
         Random rng = new Random(35);
         int out = 5;
@@ -182,7 +197,7 @@ class GptqQuantizerTest {
         for (int t = 0; t < n; t++) {
             x[t * in + 3] = 0f; // input channel 3 never fires
         }
-        double[] h = new HessianAccumulator(in).add(x, n).hessian();
+        float[] h = new HessianAccumulator(in).add(x, n).hessian();
         GptqResult result = GptqQuantizer.quantize(gaussian(rng, out * in), out, in, h, PER_CHANNEL);
         assertThat(result.deadColumns()).as("one dead column").isEqualTo(1);
         for (int r = 0; r < out; r++) {
@@ -193,14 +208,14 @@ class GptqQuantizerTest {
 
     @Test
     void rejectsBadSettings() {
-        double[] h = new double[16];
+        float[] h = new float[16];
         assertThatThrownBy(() -> GptqQuantizer.quantize(new float[8], 2, 4, h, IntScheme.perRow(4, false, 1f)))
                 .as("asymmetric").isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("Cannot run GPTQ with scheme");
         assertThatThrownBy(() -> GptqQuantizer.quantize(new float[8], 2, 4, h, perGroup(3)))
                 .as("group 3 does not divide 4").isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("Cannot run GPTQ with group size 3");
-        assertThatThrownBy(() -> GptqQuantizer.quantize(new float[8], 2, 4, new double[9], PER_CHANNEL))
+        assertThatThrownBy(() -> GptqQuantizer.quantize(new float[8], 2, 4, new float[9], PER_CHANNEL))
                 .as("Hessian shape").isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("Cannot run GPTQ with a Hessian of 9 values");
     }
@@ -209,15 +224,19 @@ class GptqQuantizerTest {
     void upperFactorOfTheDampedInverse() {
         Random rng = new Random(36);
         int in = 20;
-        double[] h = new HessianAccumulator(in).add(correlatedRows(rng, 200, in), 200).hessian();
-        double[] work = h.clone();
-        double[] u = GptqQuantizer.upperCholeskyOfInverse(work, in);
-        assertThat(u).as("computed in the given array (no (in, in) copies)").isSameAs(work);
+        float[] h = new HessianAccumulator(in).add(correlatedRows(rng, 200, in), 200).hessian();
+        double[] u;
+        try (InverseHessianFactor factor = InverseHessianFactor.of(h, in, new boolean[in], GptqQuantizer.DAMPING)) {
+            u = factor.upper();
+        }
         double mean = 0;
         for (int j = 0; j < in; j++) {
-            mean += h[j * in + j] / in;
+            mean += (double) h[j * in + j] / in;
         }
-        double[] damped = h.clone(); // damping 0.01 · mean(diag H)
+        double[] damped = new double[h.length]; // damping 0.01 · mean(diag H)
+        for (int k = 0; k < h.length; k++) {
+            damped[k] = h[k];
+        }
         for (int j = 0; j < in; j++) {
             damped[j * in + j] += 0.01 * mean;
         }
@@ -241,8 +260,15 @@ class GptqQuantizerTest {
      * gptq.py without lazy batches or blocks: every column's error updates all later columns at once; a
      * group's scales come from the fully updated weights when its first column comes up.
      */
-    private static float[] referenceGptq(float[] w, int out, int in, double[] h, IntScheme scheme) {
-        double[] u = GptqQuantizer.upperCholeskyOfInverse(h.clone(), in);
+    private static float[] referenceGptq(float[] w, int out, int in, float[] h, IntScheme scheme) {
+        boolean[] dead = new boolean[in];
+        for (int j = 0; j < in; j++) {
+            dead[j] = h[j * in + j] == 0;
+        }
+        double[] u;
+        try (InverseHessianFactor factor = InverseHessianFactor.of(h, in, dead, GptqQuantizer.DAMPING)) {
+            u = factor.upper();
+        }
         int g = scheme.groupSize() > 0 ? scheme.groupSize() : in;
         double[] wd = new double[w.length];
         for (int k = 0; k < w.length; k++) {

@@ -44,8 +44,8 @@ class HessianBandTest {
 
     @Test
     void rowsPerBandKeepsABandWithinItsBytes() {
-        assertThat(HessianBand.rowsPerBand(4096, 32L << 20)).isEqualTo(1024);
-        assertThat(HessianBand.rowsPerBand(28672, 32L << 20)).isEqualTo(146);
+        assertThat(HessianBand.rowsPerBand(4096, 32L << 20)).as("float32: 4096 · 4 bytes a row").isEqualTo(2048);
+        assertThat(HessianBand.rowsPerBand(28672, 32L << 20)).isEqualTo(292);
         assertThat(HessianBand.rowsPerBand(10, 1)).as("at least one row").isEqualTo(1);
         assertThat(HessianBand.rowsPerBand(10, 1L << 30)).as("at most the width").isEqualTo(10);
     }

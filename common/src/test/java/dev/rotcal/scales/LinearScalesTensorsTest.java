@@ -42,7 +42,7 @@ class LinearScalesTensorsTest {
     private static void check(int groupSize) {
         Random random = new Random(41 + groupSize);
         float[] x = LinearScalesSolverTest.correlatedRows(random, 256, IN);
-        double[] h = new HessianAccumulator(IN).add(x, 256).hessian();
+        float[] h = new HessianAccumulator(IN).add(x, 256).hessian();
         Map<String, float[]> weights = new HashMap<>();
         OUTS.forEach((linear, out) -> weights.put(linear, LayerStatisticsTest.gaussian(random, out * IN, 0.05f)));
         weights.get("k_proj")[7] = 0.9f; // an outlier weight: the clip search and the shared global scale matter
@@ -97,7 +97,7 @@ class LinearScalesTensorsTest {
         }
     }
 
-    private static void checkErrors(LinearScales s, String method, float[] w, float[] rebuilt, int out, double[] h) {
+    private static void checkErrors(LinearScales s, String method, float[] w, float[] rebuilt, int out, float[] h) {
         Map<String, Object> m = s.metrics().get(method);
         double relative = WeightErrors.relative(w, rebuilt);
         double output = WeightErrors.output(w, rebuilt, out, IN, h);

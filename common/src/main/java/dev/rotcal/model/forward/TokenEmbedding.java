@@ -19,9 +19,11 @@ public final class TokenEmbedding {
         float[] out = new float[Math.multiplyExact(tokens.length, hidden)];
         for (int r = 0; r < tokens.length; r++) {
             int id = tokens[r];
-            checkArgument(id >= 0 && id < vocab,
-                    "Cannot look up token id %d at row %d: the vocabulary has %d tokens (vocab_size)", id, r,
-                    vocab);
+            if (id < 0 || id >= vocab) {
+                checkArgument(false,
+                        "Cannot look up token id %d at row %d: the vocabulary has %d tokens (vocab_size)", id, r,
+                        vocab);
+            }
             System.arraycopy(table, id * hidden, out, r * hidden, hidden);
         }
         return out;

@@ -25,7 +25,7 @@ public final class MemoryEstimate {
      * @param taskHeap    one task's arrays
      * @param sharedHeap  arrays shared by the tasks of one executor JVM (a layer's weights while read)
      * @param nativeBytes off-heap memory of one executor JVM (ND4J buffers: the layer weights in native memory)
-     * @param taskNative  off-heap memory of one task (the copies JavaCPP makes of Java arrays handed to BLAS/LAPACK)
+     * @param taskNative  off-heap memory of one task (GPTQ's U, the copies JavaCPP makes of Java arrays handed to BLAS)
      * @param detail      the largest items, for the log and the refusal
      */
     public record Stage(String name, long driverHeap, long taskHeap, long sharedHeap, long nativeBytes,
@@ -92,33 +92,32 @@ public final class MemoryEstimate {
 
         if (statistics) {
             // scales, the pass over the stage's own windows: per task a block of them (in and out), one window's
-            // forward with every capture, the block's statistics (Hessians in double, cut into 32 MiB bands one at a
-            // time for the shuffle); then the solving task of the largest group — its input's Hessian assembled as
-            // the bands arrive (GPTQ works on one more copy, in place), the rotated layer (read + rotated copy) and
-            // the group's weights in double for GPTQ
+            // forward with every capture, the block's statistics (Hessians in float32 as gptq.py's, cut into 32 MiB
+            // bands one at a time for the shuffle); then the solving task of the largest group — its input's Hessian
+            // assembled as the bands arrive, the rotated layer (read + rotated copy) and the group's weights in
+            // double for GPTQ
             int scalesBlocks = Math.max(1, Math.min(scales.sequences(), partitions));
             long scalesRows = (long) ((scales.sequences() + scalesBlocks - 1) / scalesBlocks) * seqLen;
-            long hessianBytes = hessians ? D * (2 * d * d + q * q + inter * inter) : 0;
+            long hessianBytes = hessians ? F * (2 * d * d + q * q + inter * inter) : 0;
             long samples = F * scales.sampleRows() * (2 * d + q + inter);
             long passTask = F * scalesRows * d * 2 + forward + F * seqLen * (q + inter + 2 * kv) + hessianBytes
                     + samples + LayerStatisticsShards.BAND_BYTES;
-            long downHessian = hessians ? D * inter * inter : 0;
-            long groupHessian = Math.max(2 * downHessian, hessians ? D * d * d * 2 : 0);
+            long groupHessian = hessians ? F * Math.max(inter * inter, d * d) : 0;
             long weightsDouble = hessians ? D * d * inter : 0;
             long solveTask = groupHessian + 2 * layerWeights + weightsDouble + samples * 2;
             long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
             boolean sequential = scales.sequentialGptq();
-            // native: the rotated layer (and its GPTQ twin) in ND4J buffers, plus per task the copy JavaCPP makes of
-            // the largest Java array handed to BLAS / LAPACK (the Hessian in dsyrk, dpotrf, dpotri)
-            long jniCopy = hessians ? downHessian : D * d * d;
+            // native: the rotated layer (and its GPTQ twin) in ND4J buffers, plus per task the largest of GPTQ's U in
+            // double (down_proj: inter²), the copy JavaCPP makes of the Hessian for ssyrk, the output errors' copy
+            long taskNative = hessians ? D * inter * inter : D * d * d;
             out.add(new Stage("scales", layerFile, Math.max(passTask, solveTask),
-                    layerWeights * (sequential ? 3 : 2), layerWeights * (sequential ? 2 : 1), jniCopy,
+                    layerWeights * (sequential ? 3 : 2), layerWeights * (sequential ? 2 : 1), taskNative,
                     String.format(Locale.ROOT, "pass task: %d × %d tokens, %s%s; solve task: %s, the rotated"
-                                    + " layer twice (%s); driver: one layer's file (%s)", scalesRows / seqLen, seqLen,
-                            gib(forward), hessians ? String.format(Locale.ROOT, ", Hessians Σ XᵀX in double (down_proj"
-                                    + " %d²) %s", inter, gib(hessianBytes)) : "",
-                            hessians ? "down_proj Hessian " + inter + "² assembled and GPTQ's copy "
-                                    + gib(groupHessian) : "no Hessians", gib(2 * layerWeights), gib(layerFile))));
+                                    + " layer twice (%s); native per task: GPTQ's U %s; driver: one layer's file (%s)",
+                            scalesRows / seqLen, seqLen, gib(forward), hessians ? String.format(Locale.ROOT,
+                                    ", Hessians Σ XᵀX in float32 (down_proj %d²) %s", inter, gib(hessianBytes)) : "",
+                            hessians ? "down_proj Hessian " + inter + "² assembled " + gib(groupHessian)
+                                    : "no Hessians", gib(2 * layerWeights), gib(taskNative), gib(layerFile))));
         }
 
         EvaluateSettings ev = settings.evaluate();

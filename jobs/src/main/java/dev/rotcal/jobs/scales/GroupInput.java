@@ -14,7 +14,7 @@ final class GroupInput implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private LayerStatistics summary;
-    private double[] sum;        // (in, in) row-major, allocated with the first band
+    private float[] sum;         // (in, in) row-major, allocated with the first band
     private boolean[] covered;   // rows of sum filled so far
     private int in;
     private long rows = -1;
@@ -48,10 +48,10 @@ final class GroupInput implements Serializable {
     }
 
     /** Row {@code row} of the Hessian sums of width {@code width} over {@code tokens} rows, from {@code from[at…]}. */
-    private void copyRow(int width, long tokens, int row, double[] from, int at) {
+    private void copyRow(int width, long tokens, int row, float[] from, int at) {
         if (sum == null) {
             in = width;
-            sum = new double[Math.multiplyExact(in, in)];
+            sum = new float[Math.multiplyExact(in, in)];
             covered = new boolean[in];
             rows = tokens;
         }

@@ -94,9 +94,11 @@ public final class ScalesPass {
                 if (observer != null) {
                     observer.layerStatistics(layer, shards.collect());
                 }
+                long statisticsDone = System.nanoTime();
                 published.add(ScalesStage.solveLayer(sc, model, layer, shards.pieces(), r1Broadcast, rhSweeps,
                         settings, blasThreads, publisher));
                 shards.unpersist();
+                long solveDone = System.nanoTime();
                 JavaRDD<HiddenBlock> next;
                 if (layer + 1 < layers) {
                     try (JobGroups.Group g = JobGroups.enter(sc, "scales-forward-" + layer,
@@ -114,8 +116,10 @@ public final class ScalesPass {
                 hidden.unpersist(false);
                 hidden = next;
                 double done = (System.nanoTime() - stageStart) / 1e9;
-                LOG.info("scales: layer {}/{} done in {} s, ETA {}", layer + 1, layers,
-                        String.format("%.1f", (System.nanoTime() - start) / 1e9),
+                long end = System.nanoTime();
+                LOG.info("scales: layer {}/{} done in {} s (statistics {} s, solve {} s, forward {} s), ETA {}",
+                        layer + 1, layers, seconds(end - start), seconds(statisticsDone - start),
+                        seconds(solveDone - statisticsDone), seconds(end - solveDone),
                         Eta.format(done / (layer + 1) * (layers - layer - 1)));
             }
         } finally {
@@ -128,6 +132,10 @@ public final class ScalesPass {
             r1Broadcast.destroy();
         }
         return ScalesStage.outcome(published, settings);
+    }
+
+    private static String seconds(long nanos) {
+        return String.format("%.1f", nanos / 1e9);
     }
 
     /** One partial per partition: its blocks' statistics merged in block order. */

@@ -58,7 +58,7 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, GroupInput>, G
         LinearInput input = group.input();
         InputStatistics stats = summary.input(input);
         HessianAccumulator sums = task._2().hessian();
-        double[] hessian = sums == null ? null : sums.takeHessian();
+        float[] hessian = sums == null ? null : sums.takeHessian();
         // the rotated model's own inputs: already in the quantized weights' basis
         RotatedInput in = new RotatedInput(stats.width(), hessian, stats.sample(), stats.sampleRows(),
                 stats.channelAbsMax(), stats.sweep());

@@ -160,7 +160,7 @@ class DistributedScalesTest {
                 assertThat(s.rows()).as("%s: every token", what).isEqualTo((long) SEQUENCES * SEQ_LEN);
                 // the rotated model's forward (R2 in v_proj, R3 / R4 online) and the float forward with the
                 // Hadamards applied afterwards agree to float rounding
-                double hessianDifference = relativeDifference(s.hessian().sumOfOuterProducts(),
+                double hessianDifference = relativeDifference(toDouble(s.hessian().sumOfOuterProducts()),
                         gram(rows, SEQUENCES * SEQ_LEN, width));
                 worst = Math.max(worst, hessianDifference);
                 assertThat(hessianDifference).as("%s: merged Σ XᵀX equals the single-machine sum", what)
@@ -245,14 +245,14 @@ class DistributedScalesTest {
                     bytesOf(sequentialFiles.get(layer + "/model.layers." + layer + ".mlp.down_proj.gptq.weight_packed"))))
                     .as("layer %d's GPTQ codes come from other Hessians", layer).isFalse();
             double h = relativeDifference(
-                    sequentialStats.get(layer).input(LinearInput.ATTN_IN).hessian().sumOfOuterProducts(),
-                    floatStats.get(layer).input(LinearInput.ATTN_IN).hessian().sumOfOuterProducts());
+                    toDouble(sequentialStats.get(layer).input(LinearInput.ATTN_IN).hessian().sumOfOuterProducts()),
+                    toDouble(floatStats.get(layer).input(LinearInput.ATTN_IN).hessian().sumOfOuterProducts()));
             LOG.info("layer {}: attn_in Σ XᵀX sequential vs float inputs differ by {}", layer, h);
             assertThat(h).as("layer %d's inputs come through quantized layers", layer).isGreaterThan(1e-4);
         }
         assertThat(relativeDifference(
-                sequentialStats.get(0).input(LinearInput.DOWN_PROJ_IN).hessian().sumOfOuterProducts(),
-                floatStats.get(0).input(LinearInput.DOWN_PROJ_IN).hessian().sumOfOuterProducts())).isZero();
+                toDouble(sequentialStats.get(0).input(LinearInput.DOWN_PROJ_IN).hessian().sumOfOuterProducts()),
+                toDouble(floatStats.get(0).input(LinearInput.DOWN_PROJ_IN).hessian().sumOfOuterProducts()))).isZero();
     }
 
     /**
