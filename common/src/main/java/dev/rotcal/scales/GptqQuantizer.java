@@ -69,6 +69,23 @@ public final class GptqQuantizer {
      */
     public static GptqResult quantize(float[] w, int out, int in, float[] h, IntScheme scheme, boolean clipSearch,
                                       float[] knownRowScales) {
+        return quantize(w, out, in, h, scheme, clipSearch, false, knownRowScales);
+    }
+
+    /**
+     * As {@link #quantize(float[], int, int, float[], IntScheme, boolean, float[])}; with {@code actOrder} the columns
+     * are quantized in order of decreasing diag H (gptq.py's --act-order: dead columns count with diag 1, as gptq.py
+     * sets it before sorting; ties keep the column order) and the codes are put back in the original order. Per
+     * output channel only: with groups the scales would follow the permuted columns (gptq.py's g_idx), which no
+     * rotcal output carries.
+     */
+    public static GptqResult quantize(float[] w, int out, int in, float[] h, IntScheme scheme, boolean clipSearch,
+                                      boolean actOrder, float[] knownRowScales) {
+        if (actOrder) {
+            checkArgument(scheme.granularity() == IntGranularity.PER_ROW, "Cannot run GPTQ with act-order and scheme "
+                    + "%s: act-order is supported with per-channel scales (group-size = 0) only", scheme);
+            return actOrder(w, out, in, h, scheme, clipSearch, knownRowScales);
+        }
         checkArgument(out > 0 && in > 0, "Cannot run GPTQ on a (%d, %d) weight: dimensions must be > 0", out, in);
         checkArgument(w.length == Math.multiplyExact(out, in),
                 "Cannot run GPTQ on a (%d, %d) weight: the array holds %d values", out, in, w.length);
@@ -153,6 +170,46 @@ public final class GptqQuantizer {
             }
         }
         return new GptqResult(codes, new IntScales(scales, new int[scales.length]), dequantized, dead);
+    }
+
+    private static GptqResult actOrder(float[] w, int out, int in, float[] h, IntScheme scheme, boolean clipSearch,
+                                       float[] knownRowScales) {
+        checkArgument(w.length == Math.multiplyExact(out, in) && h.length == Math.multiplyExact(in, in),
+                "Cannot run GPTQ on a (%d, %d) weight with a Hessian of %d values", out, in, h.length);
+        Integer[] order = new Integer[in];
+        for (int j = 0; j < in; j++) {
+            order[j] = j;
+        }
+        // decreasing diag H, dead columns as diag 1 (gptq.py fixes them before torch.argsort); a stable sort
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(actKey(h, in, b), actKey(h, in, a)));
+        float[] wp = new float[w.length]; // (out, in) W[:, perm]
+        for (int r = 0; r < out; r++) {
+            for (int j = 0; j < in; j++) {
+                wp[r * in + j] = w[r * in + order[j]];
+            }
+        }
+        float[] hp = new float[h.length]; // (in, in) H[perm][:, perm]
+        for (int i = 0; i < in; i++) {
+            int from = order[i] * in;
+            for (int j = 0; j < in; j++) {
+                hp[i * in + j] = h[from + order[j]];
+            }
+        }
+        GptqResult permuted = quantize(wp, out, in, hp, scheme, clipSearch, false, knownRowScales);
+        byte[] codes = new byte[w.length];
+        float[] dequantized = new float[w.length];
+        for (int r = 0; r < out; r++) {
+            for (int j = 0; j < in; j++) {
+                codes[r * in + order[j]] = permuted.codes()[r * in + j];
+                dequantized[r * in + order[j]] = permuted.dequantized()[r * in + j];
+            }
+        }
+        return new GptqResult(codes, permuted.scales(), dequantized, permuted.deadColumns());
+    }
+
+    private static float actKey(float[] h, int in, int j) {
+        float d = h[j * in + j];
+        return d == 0 ? 1f : d;
     }
 
     /**

@@ -39,10 +39,19 @@ public final class LinearScalesSolver {
      * @param staticScales MergeQuant's static per-channel activation steps of the group's input (needs samples)
      * @param activationBits bits of the static activation steps
      * @param gptqClipSearch QuaRot's weight clip search inside GPTQ's quantizer (--w_clip)
+     * @param gptqActOrder   gptq.py's --act-order (per-channel scales only)
      */
     public record Options(boolean rtn, boolean clipSearch, boolean gptq, boolean nvfp4, boolean mxfp4, int bits,
                           int groupSize, boolean llmFp4, List<FpFormat> fpFormats, int fpSteps, boolean staticScales,
-                          int activationBits, boolean gptqClipSearch) implements Serializable {
+                          int activationBits, boolean gptqClipSearch, boolean gptqActOrder) implements Serializable {
+        /** Without act-order. */
+        public Options(boolean rtn, boolean clipSearch, boolean gptq, boolean nvfp4, boolean mxfp4, int bits,
+                       int groupSize, boolean llmFp4, List<FpFormat> fpFormats, int fpSteps, boolean staticScales,
+                       int activationBits, boolean gptqClipSearch) {
+            this(rtn, clipSearch, gptq, nvfp4, mxfp4, bits, groupSize, llmFp4, fpFormats, fpSteps, staticScales,
+                    activationBits, gptqClipSearch, false);
+        }
+
         /** GPTQ without the clip search. */
         public Options(boolean rtn, boolean clipSearch, boolean gptq, boolean nvfp4, boolean mxfp4, int bits,
                        int groupSize, boolean llmFp4, List<FpFormat> fpFormats, int fpSteps, boolean staticScales,
@@ -271,7 +280,7 @@ public final class LinearScalesSolver {
                 ? rtnSearch.scales().scales() : null;
         errors.close(); // GPTQ's native U and the errors' native H need not coexist (6.6 + 3.3 GB at 70B)
         GptqResult r = GptqQuantizer.quantize(w, out, in, input.hessian(), options.intScheme(),
-                options.gptqClipSearch(), rowScales);
+                options.gptqClipSearch(), options.gptqActOrder(), rowScales);
         if (packsInt32(options.bits(), in)) {
             tensors.add(Tensor.ofInts(prefix + ".gptq.weight_packed", List.of((long) out, (long) in / 8),
                     Int4Packing.packInt32(r.codes(), out, in)));

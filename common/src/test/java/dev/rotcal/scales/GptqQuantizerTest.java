@@ -188,6 +188,47 @@ class GptqQuantizerTest {
     }
 
     @Test
+    void actOrderQuantizesTheMostActiveColumnsFirstAndPutsTheCodesBack() {
+        Random rng = new Random(38);
+        int out = 10;
+        int in = 160;
+        float[] w = gaussian(rng, out * in);
+        float[] h = new HessianAccumulator(in).add(correlatedRows(rng, 800, in), 800).hessian();
+        // the order by hand: decreasing diag H
+        Integer[] order = new Integer[in];
+        for (int j = 0; j < in; j++) {
+            order[j] = j;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(h[b * in + b], h[a * in + a]));
+        assertThat(java.util.Arrays.asList(order)).as("not the identity").isNotEqualTo(
+                java.util.stream.IntStream.range(0, in).boxed().toList());
+        float[] wp = new float[w.length];
+        float[] hp = new float[h.length];
+        for (int i = 0; i < in; i++) {
+            for (int r = 0; r < out; r++) {
+                wp[r * in + i] = w[r * in + order[i]];
+            }
+            for (int j = 0; j < in; j++) {
+                hp[i * in + j] = h[order[i] * in + order[j]];
+            }
+        }
+        GptqResult byHand = GptqQuantizer.quantize(wp, out, in, hp, PER_CHANNEL);
+        GptqResult actOrder = GptqQuantizer.quantize(w, out, in, h, PER_CHANNEL, false, true, null);
+        for (int r = 0; r < out; r++) {
+            for (int i = 0; i < in; i++) {
+                assertThat(actOrder.codes()[r * in + order[i]]).as("code (%d, %d)", r, order[i])
+                        .isEqualTo(byHand.codes()[r * in + i]);
+            }
+        }
+        assertThat(actOrder.scales().scales()).as("per-channel scales do not depend on the column order")
+                .isEqualTo(GptqQuantizer.quantize(w, out, in, h, PER_CHANNEL).scales().scales());
+        assertThat(actOrder.codes()).as("a different order spreads the errors differently")
+                .isNotEqualTo(GptqQuantizer.quantize(w, out, in, h, PER_CHANNEL).codes());
+        assertThatThrownBy(() -> GptqQuantizer.quantize(w, out, in, h, perGroup(32), false, true, null))
+                .hasMessageStartingWith("Cannot run GPTQ with act-order and scheme");
+    }
+
+    @Test
     void deadColumnsAreZeroed() {
         Random rng = new Random(35);
         int out = 5;

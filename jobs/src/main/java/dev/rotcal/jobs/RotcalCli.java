@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The rotcal command line: demo, calibrate, inspect. */
 @Command(name = "rotcal", mixinStandardHelpOptions = true, versionProvider = RotcalCli.Version.class,
         description = "Calibrates LLM rotations (DFRot) and 4-bit quantization scales on Apache Spark.",
-        subcommands = {DemoCommand.class, DemoModelCommand.class, CalibrateCommand.class, InspectCommand.class})
+        subcommands = {DemoCommand.class, DemoModelCommand.class, CalibrateCommand.class, InspectCommand.class,
+                ProjectCommand.class})
 public final class RotcalCli implements Runnable {
 
     public static void main(String[] args) {

@@ -85,6 +85,7 @@ final class RunMetrics {
             s.put("max_delta_r", step.maxDelta());
             s.put("orthogonality_deviation", step.orthogonalityDeviation());
             s.put("seconds", step.seconds());
+            s.put("solve_seconds", step.solveSeconds());
             steps.add(s);
         }
         node.set("final", step(result.finalLoss()));

@@ -77,6 +77,7 @@ final class EffectiveConfigTree {
         scales.put("sequences", s.scales().sequences());
         scales.put("gptq-inputs", s.scales().gptqInputs().configName());
         scales.put("gptq-clip-search", s.scales().gptqClipSearch());
+        scales.put("gptq-act-order", s.scales().gptqActOrder());
 
         ObjectNode evaluate = rotcal.putObject("evaluate");
         evaluate.put("enabled", s.evaluate().enabled());

@@ -22,11 +22,13 @@ import java.util.List;
  * @param sequences            the stage's own calibration windows (data.sequence-length tokens each, not DFRot's)
  * @param gptqInputs           where GPTQ's layer inputs come from
  * @param gptqClipSearch       QuaRot's --w_clip inside GPTQ's quantizer (the |Δ|^2.4 shrink search per scale)
+ * @param gptqActOrder         gptq.py's --act-order: columns in order of decreasing diag H (per-channel scales only)
  */
 public record ScalesSettings(boolean enabled, List<WeightMethod> weightMethods, int weightBits, int groupSize,
                              boolean weightClipSearch, int activationBits, int kvBits,
                              boolean staticActivationScales, List<FpFormatName> fpFormats, int fpSearchSteps,
-                             int sampleRows, int sequences, GptqInputs gptqInputs, boolean gptqClipSearch)
+                             int sampleRows, int sequences, GptqInputs gptqInputs, boolean gptqClipSearch,
+                             boolean gptqActOrder)
         implements Serializable {
 
     public ScalesSettings {

@@ -98,6 +98,12 @@ final class SettingsBuilder {
 
     private ScalesSettings scales() {
         String bitsHint = "4 for W4A4KV4";
+        if (r.bool("rotcal.scales.gptq-act-order") && r.integer("rotcal.scales.group-size", 0, Integer.MAX_VALUE,
+                "it must be at least 0", "0 = per output channel") > 0) {
+            throw r.invalid("rotcal.scales.gptq-act-order", "act-order is supported with per-channel scales only "
+                    + "(grouped act-order needs gptq.py's g_idx, which no rotcal output carries)",
+                    "set rotcal.scales.group-size = 0 or gptq-act-order = false");
+        }
         return new ScalesSettings(r.bool("rotcal.scales.enabled"),
                 r.choices("rotcal.scales.weight-methods", ScalesSettings.WeightMethod.class, true),
                 r.integer("rotcal.scales.weight-bits", 2, 8, "it must be between 2 and 8", bitsHint),
@@ -115,7 +121,7 @@ final class SettingsBuilder {
                 r.integer("rotcal.scales.sequences", 1, 1 << 20, "it must be at least 1",
                         "gptq.py and QuaRot use 128 windows of 2048 tokens"),
                 r.choice("rotcal.scales.gptq-inputs", ScalesSettings.GptqInputs.class),
-                r.bool("rotcal.scales.gptq-clip-search"));
+                r.bool("rotcal.scales.gptq-clip-search"), r.bool("rotcal.scales.gptq-act-order"));
     }
 
     private EvaluateSettings evaluate() {

@@ -17,8 +17,9 @@ import java.util.Map;
  * @param keyClip     K's clip ratio (q/k/v group only)
  * @param valueClip   V's clip ratio (q/k/v group only)
  * @param nonFiniteBlocks blocks whose captures held NaN / Inf (left out of the statistics; the layer is refused)
+ * @param seconds     the task's wall time (solving the group; the projection of a run's time on a cluster uses it)
  */
 record GroupResult(int layer, LinearGroup group, List<Tensor> tensors, Map<String, Object> linears,
                    Map<String, Object> activation, float inputClip, Map<String, Object> kv, float keyClip,
-                   float valueClip, long nonFiniteBlocks) implements Serializable {
+                   float valueClip, long nonFiniteBlocks, double seconds) implements Serializable {
 }

@@ -2,6 +2,7 @@ package dev.rotcal.jobs.scales;
 
 import dev.rotcal.jobs.capture.LayerWeightsCache;
 import dev.rotcal.jobs.capture.ModelSource;
+import dev.rotcal.linalg.DenseLinearAlgebra;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.forward.LayerWeights;
@@ -11,6 +12,7 @@ import dev.rotcal.scales.LinearGroup;
 import dev.rotcal.scales.LinearScalesSolver;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.spark.SparkEnv;
 
 /**
  * One executor JVM's rotated layer of the scales pass, in native memory: R1 folded, R2 in v_proj / o_proj, R4's
@@ -64,11 +66,28 @@ final class RotatedLayerCache {
         LayerWeights cached = ROTATED.get(key);
         if (cached == null) {
             ROTATED.clear();
-            cached = ModelRotation.rotateLayer(LayerWeightsCache.readFloats(model, config, layer), r1,
-                    DecoderShape.of(config), true, true);
+            // every task of this JVM that needs the layer waits on this lock: the rotation gets the executor's cores
+            int threads = DenseLinearAlgebra.blasThreads();
+            DenseLinearAlgebra.setBlasThreads(executorCores());
+            try {
+                cached = ModelRotation.rotateLayer(LayerWeightsCache.readFloats(model, config, layer), r1,
+                        DecoderShape.of(config), true, true);
+            } finally {
+                DenseLinearAlgebra.setBlasThreads(threads);
+            }
             ROTATED.put(key, cached);
         }
         return cached;
+    }
+
+    /** The executor's cores: spark.executor.cores when set (a cluster), else the JVM's processors (local mode). */
+    private static int executorCores() {
+        int processors = Runtime.getRuntime().availableProcessors();
+        SparkEnv env = SparkEnv.get();
+        if (env == null || !env.conf().contains("spark.executor.cores")) {
+            return processors;
+        }
+        return Math.max(1, Math.min(processors, env.conf().getInt("spark.executor.cores", processors)));
     }
 
     /** Frees everything (after the pass). */

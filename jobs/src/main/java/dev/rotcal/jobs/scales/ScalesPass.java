@@ -117,6 +117,11 @@ public final class ScalesPass {
                 hidden = next;
                 double done = (System.nanoTime() - stageStart) / 1e9;
                 long end = System.nanoTime();
+                Map<String, Object> seconds = new java.util.LinkedHashMap<>(); // the split the projection uses
+                seconds.put("statistics", (statisticsDone - start) / 1e9);
+                seconds.put("solve", (solveDone - statisticsDone) / 1e9);
+                seconds.put("forward", (end - solveDone) / 1e9);
+                published.get(published.size() - 1).metrics().put("seconds", seconds);
                 LOG.info("scales: layer {}/{} done in {} s (statistics {} s, solve {} s, forward {} s), ETA {}",
                         layer + 1, layers, seconds(end - start), seconds(statisticsDone - start),
                         seconds(solveDone - statisticsDone), seconds(end - solveDone),

@@ -71,7 +71,8 @@ public final class ScalesStage {
                 settings.weightClipSearch(), settings.runs(WeightMethod.GPTQ), settings.runs(WeightMethod.NVFP4),
                 settings.runs(WeightMethod.MXFP4), settings.weightBits(), settings.groupSize(),
                 settings.runs(WeightMethod.LLM_FP4), settings.formats(), settings.fpSearchSteps(),
-                settings.staticActivationScales(), settings.activationBits(), settings.gptqClipSearch());
+                settings.staticActivationScales(), settings.activationBits(), settings.gptqClipSearch(),
+                settings.gptqActOrder());
     }
 
     /** One published layer: its metrics.json entry and what evaluation needs. */
@@ -136,6 +137,11 @@ public final class ScalesStage {
         m.put("activations", activationMetrics);
         m.put("kv", qkv.kv());
         formatChoice(linears).ifPresent(c -> m.put("format_choice", c));
+        Map<String, Object> groupSeconds = new LinkedHashMap<>(); // each solve task's wall time
+        for (GroupResult r : solved) {
+            groupSeconds.put(r.group().name().toLowerCase(java.util.Locale.ROOT), r.seconds());
+        }
+        m.put("group_seconds", groupSeconds);
         return new PublishedLayer(m, choice(layer, rhSweeps, clips, qkv.keyClip(), qkv.valueClip()));
     }
 

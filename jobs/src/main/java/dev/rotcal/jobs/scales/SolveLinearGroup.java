@@ -46,6 +46,7 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, GroupInput>, G
 
     @Override
     public GroupResult call(Tuple2<GroupKey, GroupInput> task) {
+        long start = System.nanoTime();
         DenseLinearAlgebra.setBlasThreads(blasThreads);
         int layer = task._1().layer();
         LinearGroup group = task._1().group();
@@ -88,9 +89,9 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, GroupInput>, G
             Map<String, Object> kv = ScalesStage.kvParameters(layer, summary.kvSweeps(), tensors);
             return new GroupResult(layer, group, tensors, linears, activation, in.sweep().bestRatio(), kv,
                     summary.kvSweeps().key().bestRatio(), summary.kvSweeps().value().bestRatio(),
-                    summary.nonFiniteBlocks());
+                    summary.nonFiniteBlocks(), (System.nanoTime() - start) / 1e9);
         }
         return new GroupResult(layer, group, tensors, linears, activation, in.sweep().bestRatio(), null, 0f, 0f,
-                summary.nonFiniteBlocks());
+                summary.nonFiniteBlocks(), (System.nanoTime() - start) / 1e9);
     }
 }

@@ -61,7 +61,7 @@ class SettingsLoaderTest {
         leaves("", load().toRedactedTree(), tree);
 
         assertThat(tree).as("the manifest's config has exactly reference.conf's keys").isEqualTo(reference);
-        assertThat(reference).as("every key of the briefs is declared (31 + scales 14 + evaluate 6)").hasSize(51);
+        assertThat(reference).as("every key of the briefs is declared (31 + scales 15 + evaluate 6)").hasSize(52);
     }
 
     @Test
@@ -79,6 +79,17 @@ class SettingsLoaderTest {
         assertThat(s.runId()).isEqualTo("nightly-7");
         assertThat(s.spark().master()).isEqualTo("local[2]");
         assertThat(s.output().overwrite()).isTrue();
+    }
+
+    @Test
+    void gptqActOrderIsPerChannelOnly() {
+        assertThat(load("rotcal.scales.gptq-act-order=true").scales().gptqActOrder()).isTrue();
+        assertThat(load().scales().gptqActOrder()).as("off by default, as gptq.py").isFalse();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> load("rotcal.scales.gptq-act-order=true",
+                        "rotcal.scales.group-size=128"))
+                .isInstanceOf(SettingsException.class)
+                .hasMessageStartingWith("Cannot use rotcal.scales.gptq-act-order = true")
+                .hasMessageContaining("set rotcal.scales.group-size = 0 or gptq-act-order = false");
     }
 
     @Test

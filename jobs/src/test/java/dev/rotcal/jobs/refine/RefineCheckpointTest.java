@@ -105,7 +105,7 @@ class RefineCheckpointTest {
         for (int k = 1; k <= steps; k++) {
             ProcrustesLoss loss = new ProcrustesLoss(100.0 / k, 50.0 / k, 100.0 / k, 0.005 / k,
                     new ClassErrorSums(10.0 / k, 1000, 1.0 / k, 5));
-            history.add(new DfrotRefiner.Iteration(k, loss, 0.1 / k, 1e-15, 0.5));
+            history.add(new DfrotRefiner.Iteration(k, loss, 0.1 / k, 1e-15, 0.5, 0.2));
         }
         return history;
     }
