@@ -104,7 +104,9 @@ public final class MemoryEstimate {
                     + samples + LayerStatisticsShards.BAND_BYTES;
             long groupHessian = hessians ? F * Math.max(inter * inter, d * d) : 0;
             long weightsDouble = hessians ? D * d * inter : 0;
-            long solveTask = groupHessian + 2 * layerWeights + weightsDouble + samples * 2;
+            // the group's weights are the JVM's shared rotated layer (not copied); each method's outputs for the
+            // largest linear (quantized weights, codes, the clip search's copy) are ≈ 3 float copies of it
+            long solveTask = groupHessian + weightsDouble + 3 * F * d * inter + samples * 2;
             long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
             boolean sequential = scales.sequentialGptq();
             // native: the rotated layer (and its GPTQ twin) in ND4J buffers, plus per task the largest of GPTQ's U in
@@ -112,12 +114,14 @@ public final class MemoryEstimate {
             long taskNative = hessians ? D * inter * inter : D * d * d;
             out.add(new Stage("scales", layerFile, Math.max(passTask, solveTask),
                     layerWeights * (sequential ? 3 : 2), layerWeights * (sequential ? 2 : 1), taskNative,
-                    String.format(Locale.ROOT, "pass task: %d × %d tokens, %s%s; solve task: %s, the rotated"
-                                    + " layer twice (%s); native per task: GPTQ's U %s; driver: one layer's file (%s)",
+                    String.format(Locale.ROOT, "pass task: %d × %d tokens, %s%s; solve task: %s, the largest"
+                                    + " linear's outputs (%s); shared: the rotated layer (%s each); native per task:"
+                                    + " GPTQ's U %s; driver: one layer's file (%s)",
                             scalesRows / seqLen, seqLen, gib(forward), hessians ? String.format(Locale.ROOT,
                                     ", Hessians Σ XᵀX in float32 (down_proj %d²) %s", inter, gib(hessianBytes)) : "",
                             hessians ? "down_proj Hessian " + inter + "² assembled " + gib(groupHessian)
-                                    : "no Hessians", gib(2 * layerWeights), gib(taskNative), gib(layerFile))));
+                                    : "no Hessians", gib(weightsDouble + 3 * F * d * inter), gib(layerWeights),
+                            gib(taskNative), gib(layerFile))));
         }
 
         EvaluateSettings ev = settings.evaluate();
