@@ -4,6 +4,7 @@ import static dev.rotcal.Checks.checkArgument;
 import static dev.rotcal.Checks.checkState;
 
 import java.util.Optional;
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
@@ -97,18 +98,9 @@ public final class DenseLinearAlgebra {
     }
 
     /**
-     * g's upper triangle (row-major) += aᵀ·a for a (rows, cols) row-major (dsyrk, half a dgemm's work); the lower
-     * triangle is not touched.
+     * g's upper triangle (row-major) += aᵀ·a for a (rows, cols) row-major, in single precision (ssyrk, half a gemm's
+     * work); the lower triangle is not touched.
      */
-    public static void addGramUpper(double[] a, int rows, int cols, double[] g) {
-        checkArgument(rows >= 1 && cols >= 1 && a.length >= (long) rows * cols && g.length == (long) cols * cols,
-                "Cannot add the Gram matrix of a (%d, %d) matrix from %d values into %d values", rows, cols, a.length,
-                g.length);
-        openblas.cblas_dsyrk(openblas.CblasRowMajor, openblas.CblasUpper, openblas.CblasTrans, cols, rows,
-                1.0, a, cols, 1.0, g, cols);
-    }
-
-    /** {@link #addGramUpper(double[], int, int, double[])} in single precision (ssyrk). */
     public static void addGramUpper(float[] a, int rows, int cols, float[] g) {
         checkArgument(rows >= 1 && cols >= 1 && a.length >= (long) rows * cols && g.length == (long) cols * cols,
                 "Cannot add the Gram matrix of a (%d, %d) matrix from %d values into %d values", rows, cols, a.length,
@@ -155,30 +147,22 @@ public final class DenseLinearAlgebra {
     }
 
     /**
-     * As {@link #cholesky} but in {@code s}'s own array (no (d, d) copy: at d = 28672 that is 6.6 GB): on success
-     * {@code s} holds the factor (column-major lower triangle = row-major upper triangle).
+     * S = RᵀR with R upper triangular, column-major, in the native buffer's own memory (LAPACKE dpotrf 'U'; the strict
+     * lower triangle is left as it was; no JNI copy of a (d, d) matrix); false when S is not numerically positive
+     * definite.
      */
-    public static Optional<Cholesky> choleskyInPlace(double[] s, int d) {
-        checkSquare(s, d, "take the Cholesky factorization of");
-        int info = openblas.LAPACKE_dpotrf(openblas.LAPACK_COL_MAJOR, (byte) 'L', d, s, d);
-        checkState(info >= 0, "LAPACKE_dpotrf rejected argument %d (order %d)", -info, d);
-        return info == 0 ? Optional.of(new Cholesky(s, d)) : Optional.empty();
-    }
-
-    /**
-     * S = RᵀR with R upper triangular, in column-major order in {@code s}'s own array (LAPACKE dpotrf 'U'; the strict
-     * lower triangle is left as it was); false when S is not numerically positive definite.
-     */
-    public static boolean upperCholeskyInPlace(double[] s, int d) {
-        checkSquare(s, d, "take the Cholesky factorization of");
+    public static boolean upperCholeskyInPlace(DoublePointer s, int d) {
+        checkArgument(d >= 1 && s.capacity() >= (long) d * d, "Cannot take the Cholesky factorization of a (%d, %d) "
+                + "matrix from %d values", d, d, s.capacity());
         int info = openblas.LAPACKE_dpotrf(openblas.LAPACK_COL_MAJOR, (byte) 'U', d, s, d);
         checkState(info >= 0, "LAPACKE_dpotrf rejected argument %d (order %d)", -info, d);
         return info == 0;
     }
 
-    /** R ← R⁻¹ for R upper triangular in column-major order, in its own array (LAPACKE dtrtri). */
-    public static void invertUpperTriangleInPlace(double[] r, int d) {
-        checkSquare(r, d, "invert the triangle of");
+    /** R ← R⁻¹ for R upper triangular, column-major, in the native buffer's own memory (LAPACKE dtrtri). */
+    public static void invertUpperTriangleInPlace(DoublePointer r, int d) {
+        checkArgument(d >= 1 && r.capacity() >= (long) d * d, "Cannot invert the triangle of a (%d, %d) matrix from "
+                + "%d values", d, d, r.capacity());
         int info = openblas.LAPACKE_dtrtri(openblas.LAPACK_COL_MAJOR, (byte) 'U', (byte) 'N', d, r, d);
         checkState(info >= 0, "LAPACKE_dtrtri rejected argument %d (order %d)", -info, d);
         checkState(info == 0, "LAPACKE_dtrtri found a zero diagonal element (info = %d, order %d)", info, d);
@@ -199,11 +183,6 @@ public final class DenseLinearAlgebra {
         /** S⁻¹ (d, d) row-major, full and exactly symmetric, from the factor (LAPACKE dpotri). */
         public double[] inverse() {
             return invert(factor.clone());
-        }
-
-        /** As {@link #inverse()}, in the factor's own array (the factor is gone afterwards). */
-        public double[] inverseInPlace() {
-            return invert(factor);
         }
 
         private double[] invert(double[] inverse) { // column-major lower triangle of S⁻¹ = row-major upper

@@ -1,10 +1,9 @@
 package dev.rotcal.scales;
 
 import static dev.rotcal.Checks.checkArgument;
-import static dev.rotcal.Checks.checkState;
 
+import dev.rotcal.linalg.DenseLinearAlgebra;
 import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.openblas.global.openblas;
 
 /**
  * GPTQ's U: the upper Cholesky factor of the damped inverse Hessian, H⁻¹ = UᵀU, in double precision in native
@@ -59,14 +58,9 @@ final class InverseHessianFactor implements AutoCloseable {
                 long diagonal = (long) (n - 1 - j) * (n + 1); // H[j][j] reversed
                 a.put(diagonal, (dead[j] ? 1.0 : h[j * n + j]) + damp);
             }
-            int info = openblas.LAPACKE_dpotrf(openblas.LAPACK_COL_MAJOR, (byte) 'U', n, a, n);
-            checkState(info >= 0, "LAPACKE_dpotrf rejected argument %d (order %d)", -info, n);
-            checkArgument(info == 0, "Cannot run GPTQ: the damped Hessian (order %d) is not positive definite "
-                    + "(is it a sum of x·xᵀ over finite inputs?)", n);
-            info = openblas.LAPACKE_dtrtri(openblas.LAPACK_COL_MAJOR, (byte) 'U', (byte) 'N', n, a, n);
-            checkState(info >= 0, "LAPACKE_dtrtri rejected argument %d (order %d)", -info, n);
-            checkArgument(info == 0, "Cannot run GPTQ: the Cholesky factor of the damped Hessian (order %d) is "
-                    + "singular", n);
+            checkArgument(DenseLinearAlgebra.upperCholeskyInPlace(a, n), "Cannot run GPTQ: the damped Hessian (order "
+                    + "%d) is not positive definite (is it a sum of x·xᵀ over finite inputs?)", n);
+            DenseLinearAlgebra.invertUpperTriangleInPlace(a, n);
             return new InverseHessianFactor(n, a);
         } catch (RuntimeException e) {
             a.close();

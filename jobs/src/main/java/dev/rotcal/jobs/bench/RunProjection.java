@@ -36,6 +36,11 @@ public final class RunProjection {
     public record Measured(int layers, int cores, int windows, int scalesWindows, double captureSeconds,
                            double refineDataSeconds, double refineSolveSeconds, long refineRows,
                            double statisticsSeconds, double solveSeconds, double forwardSeconds) {
+        /** Core-seconds of one window through one layer in the capture. */
+        double captureWindowSeconds() {
+            return captureSeconds * Math.min(windows, cores) / ((double) layers * windows);
+        }
+
         /**
          * @param metrics        a run's metrics.json with the scales stage's per-layer "seconds" and "group_seconds"
          * @param cores          task slots of the measured run (local[2]: 2)
@@ -94,8 +99,7 @@ public final class RunProjection {
 
     public static Projection project(Measured m, Target t, int executors, int coresPerExecutor) {
         long slots = (long) executors * coresPerExecutor;
-        double captureWindow = m.captureSeconds() * Math.min(m.windows(), m.cores()) / ((double) m.layers() * m.windows());
-        double capture = t.layers() * captureWindow * Math.ceil((double) t.windows() / slots);
+        double capture = t.layers() * m.captureWindowSeconds() * Math.ceil((double) t.windows() / slots);
 
         long rows = m.refineRows() / m.layers() * t.layers() / m.windows() * t.windows();
         double dataCorePerRow = m.refineDataSeconds() * Math.min(m.cores(),
@@ -136,8 +140,7 @@ public final class RunProjection {
         b.append(String.format(Locale.ROOT, "%nfrom: %d measured layers on %d cores; capture %.1f s per window-layer; "
                         + "refine %.1f s data side + %.1f s solve per iteration over %d rows; scales per layer "
                         + "statistics %.1f s, solve (longest group) %.1f s, forward %.1f s over %d windows%n",
-                m.layers(), m.cores(), m.captureSeconds() * Math.min(m.windows(), m.cores())
-                        / ((double) m.layers() * m.windows()), m.refineDataSeconds(), m.refineSolveSeconds(),
+                m.layers(), m.cores(), m.captureWindowSeconds(), m.refineDataSeconds(), m.refineSolveSeconds(),
                 m.refineRows(), m.statisticsSeconds(), m.solveSeconds(), m.forwardSeconds(), m.scalesWindows()));
         return b.toString();
     }
