@@ -32,6 +32,16 @@ public enum LinearGroup {
         return input.linears();
     }
 
+    /** The group linear {@code linear} ("q_proj", …) belongs to. */
+    public static LinearGroup of(String linear) {
+        for (LinearGroup g : values()) {
+            if (g.linears().contains(linear)) {
+                return g;
+            }
+        }
+        throw new IllegalArgumentException("[BUG] unknown linear " + linear);
+    }
+
     /** The output width of linear {@code linear} ("q_proj", …) in a layer of this shape. */
     public static int outWidth(DecoderShape shape, String linear) {
         return switch (linear) {

@@ -24,17 +24,26 @@ public final class NativeLayerWeights implements AutoCloseable {
     final NativeMatrix wUp;           // (intermediate, hidden) up_proj.weight
     final NativeMatrix wDown;         // (hidden, intermediate) down_proj.weight
 
+    /** The HF names of the seven projections, in the order they are held. */
+    public static final List<String> PROJECTIONS = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+            "up_proj", "down_proj");
+
     private NativeLayerWeights(DecoderShape shape, LayerWeights w, List<NativeMatrix> m) {
+        this(shape, w.inputNorm(), w.bq(), w.bk(), w.bv(), w.postAttentionNorm(), m);
+    }
+
+    private NativeLayerWeights(DecoderShape shape, float[] inputNorm, float[] bq, float[] bk, float[] bv,
+                               float[] postAttentionNorm, List<NativeMatrix> m) {
         this.shape = shape;
-        this.inputNorm = w.inputNorm();
+        this.inputNorm = inputNorm;
         this.wq = m.get(0);
-        this.bq = w.bq();
+        this.bq = bq;
         this.wk = m.get(1);
-        this.bk = w.bk();
+        this.bk = bk;
         this.wv = m.get(2);
-        this.bv = w.bv();
+        this.bv = bv;
         this.wo = m.get(3);
-        this.postAttentionNorm = w.postAttentionNorm();
+        this.postAttentionNorm = postAttentionNorm;
         this.wGate = m.get(4);
         this.wUp = m.get(5);
         this.wDown = m.get(6);
@@ -58,6 +67,54 @@ public final class NativeLayerWeights implements AutoCloseable {
             throw e;
         }
         return new NativeLayerWeights(s, w, m);
+    }
+
+    /**
+     * The same norm gains and biases with other projections, asked for one at a time by HF name ({@link #PROJECTIONS})
+     * and each copied into native memory before the next is asked for, so at most one projection is on the heap.
+     * This layer's own projections are not read: it may be closed before.
+     *
+     * @param projection name → (out, in) row-major
+     */
+    public NativeLayerWeights withProjections(java.util.function.Function<String, float[]> projection) {
+        List<NativeMatrix> m = new ArrayList<>(7);
+        try {
+            for (String name : PROJECTIONS) {
+                int[] dims = dims(name);
+                m.add(NativeMatrix.copyOf(projection.apply(name), dims[0], dims[1]));
+            }
+        } catch (RuntimeException | Error e) {
+            m.forEach(NativeMatrix::close);
+            throw e;
+        }
+        return new NativeLayerWeights(shape, inputNorm, bq, bk, bv, postAttentionNorm, m);
+    }
+
+    /** A heap copy of projection {@code name} ({@link #PROJECTIONS}), (out, in) row-major. */
+    public float[] projection(String name) {
+        return switch (name) {
+            case "q_proj" -> wq.toArray();
+            case "k_proj" -> wk.toArray();
+            case "v_proj" -> wv.toArray();
+            case "o_proj" -> wo.toArray();
+            case "gate_proj" -> wGate.toArray();
+            case "up_proj" -> wUp.toArray();
+            case "down_proj" -> wDown.toArray();
+            default -> throw new IllegalArgumentException("[BUG] unknown projection " + name);
+        };
+    }
+
+    /** (out, in) of projection {@code name}. */
+    private int[] dims(String name) {
+        int d = shape.hidden();
+        return switch (name) {
+            case "q_proj" -> new int[] {shape.qWidth(), d};
+            case "k_proj", "v_proj" -> new int[] {shape.kvWidth(), d};
+            case "o_proj" -> new int[] {d, shape.qWidth()};
+            case "gate_proj", "up_proj" -> new int[] {shape.intermediate(), d};
+            case "down_proj" -> new int[] {d, shape.intermediate()};
+            default -> throw new IllegalArgumentException("[BUG] unknown projection " + name);
+        };
     }
 
     public DecoderShape shape() {

@@ -42,6 +42,13 @@ public final class NativeMatrix implements AutoCloseable {
         return cols;
     }
 
+    /** A heap copy of the (rows, cols) row-major values. */
+    public float[] toArray() {
+        float[] values = new float[Math.multiplyExact(rows, cols)];
+        pointer().position(0).get(values);
+        return values;
+    }
+
     /** Native bytes this matrix holds: rows × cols × 4. */
     public long bytes() {
         return (long) rows * cols * Float.BYTES;

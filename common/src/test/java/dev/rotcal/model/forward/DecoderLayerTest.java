@@ -165,4 +165,34 @@ class DecoderLayerTest {
             }
         }
     }
+
+    @Test
+    void projectionsComeBackAsTheyWentInAndCanBeReplacedOneAtATime() {
+        Random rng = new Random(56);
+        LayerWeights w = randomLayer(rng);
+        LayerWeights other = randomLayer(rng);
+        java.util.Map<String, float[]> otherProjections = java.util.Map.of("q_proj", other.wq(), "k_proj", other.wk(),
+                "v_proj", other.wv(), "o_proj", other.wo(), "gate_proj", other.wGate(), "up_proj", other.wUp(),
+                "down_proj", other.wDown());
+        LayerWeights mixed = new LayerWeights(w.inputNorm(), other.wq(), w.bq(), other.wk(), w.bk(), other.wv(),
+                w.bv(), other.wo(), w.postAttentionNorm(), other.wGate(), other.wUp(), other.wDown());
+        int[] positions = ModelForward.positions(ROWS, SEQ_LEN);
+        NativeLayerWeights nw = NativeLayerWeights.copyOf(w, SHAPE);
+        assertThat(nw.projection("down_proj")).as("a heap copy of the native down_proj").containsExactly(w.wDown());
+        assertThat(nw.projection("k_proj")).containsExactly(w.wk());
+        nw.close(); // the twin needs only the norms and biases
+        java.util.List<String> asked = new java.util.ArrayList<>();
+        try (NativeLayerWeights twin = nw.withProjections(name -> {
+            asked.add(name);
+            return otherProjections.get(name);
+        })) {
+            assertThat(asked).as("each projection asked for once, in order").isEqualTo(NativeLayerWeights.PROJECTIONS);
+            float[] h = RandomBlocks.gaussian(rng, ROWS * SHAPE.hidden(), 1);
+            float[] viaHeap = h.clone();
+            layer().forward(viaHeap, positions, SEQ_LEN, mixed, CaptureSwitches.NONE);
+            layer().forward(h, positions, SEQ_LEN, twin, CaptureSwitches.NONE);
+            assertThat(h).as("the twin runs the other projections with the first layer's norms and biases")
+                    .containsExactly(viaHeap);
+        }
+    }
 }

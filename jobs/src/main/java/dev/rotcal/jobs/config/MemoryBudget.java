@@ -73,14 +73,14 @@ public final class MemoryBudget {
     /** Logs the estimate stage by stage and throws {@link SettingsException} for the first stage that cannot fit. */
     public static void check(MemoryEstimate estimate, Available available) {
         for (MemoryEstimate.Stage s : estimate.stages()) {
-            long jvmHeap = s.sharedHeap() + available.tasksPerExecutor() * s.taskHeap();
-            LOG.info(String.format(Locale.ROOT, "memory estimate, %s: driver %s, task %s (× %d per %s), shared %s,"
-                            + " native %s — %s", s.name(), MemoryEstimate.gib(s.driverHeap()),
-                    MemoryEstimate.gib(s.taskHeap()), available.tasksPerExecutor(),
-                    available.local() ? "JVM" : "executor", MemoryEstimate.gib(s.sharedHeap()),
+            long jvmHeap = s.heapFor(available.tasksPerExecutor(), available.local());
+            LOG.info(String.format(Locale.ROOT, "memory estimate, %s: %s heap %s (driver %s, task %s × %d, shared"
+                            + " %s), native %s — %s", s.name(), available.local() ? "JVM" : "executor",
+                    MemoryEstimate.gib(jvmHeap), MemoryEstimate.gib(s.driverHeap()),
+                    MemoryEstimate.gib(s.taskHeap()), available.tasksPerExecutor(), MemoryEstimate.gib(s.sharedHeap()),
                     MemoryEstimate.gib(s.nativeFor(available.tasksPerExecutor())), s.detail()));
             if (available.local()) {
-                long need = s.driverHeap() + jvmHeap + MARGIN;
+                long need = jvmHeap + MARGIN;                        // with the driver's arrays where alive
                 if (need > available.driverHeap()) {
                     throw new SettingsException(String.format(Locale.ROOT, "Cannot run the %s stage: %d task(s) and"
                                     + " the driver in one local JVM need ≈ %s of heap (%s), the JVM has %s (-Xmx: set"
@@ -89,12 +89,20 @@ public final class MemoryBudget {
                             s.name(), available.tasksPerExecutor(), MemoryEstimate.gib(need), s.detail(),
                             MemoryEstimate.gib(available.driverHeap())));
                 }
-                if (s.nativeFor(available.tasksPerExecutor()) > available.executorNative()) {
+                long nativeNeed = s.nativeFor(available.tasksPerExecutor());
+                if (nativeNeed > available.executorNative()) {
+                    // the machine's memory is the heap plus what it leaves: name a heap that fits both, if one does
+                    long machine = available.driverHeap() + available.executorNative();
+                    long heapGib = (need + (1L << 30) - 1) >> 30;
+                    String fix = heapGib << 30 <= machine - nativeNeed
+                            ? String.format(Locale.ROOT, "set ROTCAL_JAVA_OPTS=-Xmx%dg (the heap needs ≈ %s)", heapGib,
+                                    MemoryEstimate.gib(need))
+                            : "no heap size fits both on this machine: use a larger machine or fewer cores (local[N])";
                     throw new SettingsException(String.format(Locale.ROOT, "Cannot run the %s stage: it needs ≈ %s of"
-                                    + " native memory beside the heap (%s), the machine leaves %s; lower -Xmx"
-                                    + " (ROTCAL_JAVA_OPTS) or use a larger machine", s.name(),
-                            MemoryEstimate.gib(s.nativeFor(available.tasksPerExecutor())), s.detail(),
-                            MemoryEstimate.gib(available.executorNative())));
+                                    + " native memory beside the heap (%s), the machine leaves %s beside -Xmx %s; %s",
+                            s.name(), MemoryEstimate.gib(nativeNeed), s.detail(),
+                            MemoryEstimate.gib(available.executorNative()), MemoryEstimate.gib(available.driverHeap()),
+                            fix));
                 }
                 continue;
             }

@@ -19,24 +19,62 @@ public final class MemoryEstimate {
     private static final long D = 8;
 
     /**
+     * A phase of a stage inside one executor JVM: what its tasks hold at the same time.
+     *
+     * @param shared      arrays shared by the JVM's tasks (a layer's weights while read or rotated)
+     * @param perTask     one task's arrays
+     * @param driver      the driver's own arrays are alive too (matters in local mode, where the JVM is the driver)
+     * @param clusterOnly happens only on a cluster (an executor that ran none of the layer's earlier tasks)
+     */
+    public record Phase(String name, long shared, long perTask, boolean driver, boolean clusterOnly) {
+        long heap(int tasks, long driverHeap, boolean local) {
+            return shared + tasks * perTask + (local && driver ? driverHeap : 0);
+        }
+    }
+
+    /**
      * One stage's needs, in bytes.
      *
      * @param driverHeap  the driver's own arrays (beyond Spark's)
-     * @param taskHeap    one task's arrays
-     * @param sharedHeap  arrays shared by the tasks of one executor JVM (a layer's weights while read)
+     * @param phases      what an executor JVM holds, phase by phase (its heap need is the largest phase's)
      * @param nativeBytes off-heap memory of one executor JVM (ND4J buffers: the layer weights in native memory)
      * @param taskNative  off-heap memory of one task (GPTQ's U, the copies JavaCPP makes of Java arrays handed to BLAS)
      * @param detail      the largest items, for the log and the refusal
      */
-    public record Stage(String name, long driverHeap, long taskHeap, long sharedHeap, long nativeBytes,
-                        long taskNative, String detail) {
+    public record Stage(String name, long driverHeap, List<Phase> phases, long nativeBytes, long taskNative,
+                        String detail) {
+        public Stage {
+            phases = List.copyOf(phases);
+        }
+
+        /** A stage of one phase whose tasks run while the driver holds its arrays. */
         public Stage(String name, long driverHeap, long taskHeap, long sharedHeap, long nativeBytes, String detail) {
-            this(name, driverHeap, taskHeap, sharedHeap, nativeBytes, 0, detail);
+            this(name, driverHeap, List.of(new Phase(name, sharedHeap, taskHeap, true, false)), nativeBytes, 0,
+                    detail);
         }
 
         /** Native memory of an executor JVM running {@code tasks} tasks. */
         public long nativeFor(int tasks) {
             return nativeBytes + tasks * taskNative;
+        }
+
+        /**
+         * The heap an executor JVM running {@code tasks} tasks needs: its largest phase; in local mode (the JVM is the
+         * driver) with the driver's arrays where they are alive.
+         */
+        public long heapFor(int tasks, boolean local) {
+            return phases.stream().filter(p -> !(local && p.clusterOnly()))
+                    .mapToLong(p -> p.heap(tasks, driverHeap, local)).max().orElse(0);
+        }
+
+        /** The largest one task holds in any phase. */
+        public long taskHeap() {
+            return phases.stream().mapToLong(Phase::perTask).max().orElse(0);
+        }
+
+        /** The largest the JVM's tasks share in any phase. */
+        public long sharedHeap() {
+            return phases.stream().mapToLong(Phase::shared).max().orElse(0);
         }
     }
 
@@ -91,36 +129,49 @@ public final class MemoryEstimate {
                         + " the %d² accumulator in double", d, gib(refineDriver), chunk, d)));
 
         if (statistics) {
-            // scales, the pass over the stage's own windows: per task a block of them (in and out), one window's
-            // forward with every capture, the block's statistics (Hessians in float32 as gptq.py's, cut into 32 MiB
-            // bands one at a time for the shuffle); then the solving task of the largest group — its input's Hessian
-            // assembled as the bands arrive, the rotated layer (read + rotated copy) and the group's weights in
-            // double for GPTQ
+            // scales, the pass over the stage's own windows, phase by phase in one executor JVM (one rotated layer
+            // per JVM, in native memory: RotatedLayerCache):
+            // - rotation: the layer read and rotated on the heap (read + rotated copy, and down_proj's product in
+            //   double, in and out), once per JVM, while its tasks wait holding their blocks; on a cluster also
+            //   while a solve task waits holding its assembled Hessian (an executor that ran no pass task);
+            // - statistics: per task a block of windows (in and out), one window's forward with every capture, the
+            //   block's statistics (Hessians in float32 as gptq.py's, cut into 32 MiB bands for the shuffle);
+            // - solve: the largest group's task — its input's Hessian assembled as the bands arrive, its own copy of
+            //   the group's projections (gate + up), GPTQ's W in double and each method's outputs (≈ 3 float copies
+            //   of the largest linear); the driver holds one layer's file;
+            // - forward: the GPTQ twin built one linear at a time.
             int scalesBlocks = Math.max(1, Math.min(scales.sequences(), partitions));
             long scalesRows = (long) ((scales.sequences() + scalesBlocks - 1) / scalesBlocks) * seqLen;
+            long block = F * scalesRows * d;
             long hessianBytes = hessians ? F * (2 * d * d + q * q + inter * inter) : 0;
             long samples = F * scales.sampleRows() * (2 * d + q + inter);
-            long passTask = F * scalesRows * d * 2 + forward + F * seqLen * (q + inter + 2 * kv) + hessianBytes
-                    + samples + LayerStatisticsShards.BAND_BYTES;
+            long passTask = 2 * block + forward + F * seqLen * (q + inter + 2 * kv) + hessianBytes + samples
+                    + LayerStatisticsShards.BAND_BYTES;
             long groupHessian = hessians ? F * Math.max(inter * inter, d * d) : 0;
             long weightsDouble = hessians ? D * d * inter : 0;
-            // the group's weights are the JVM's shared rotated layer (not copied); each method's outputs for the
-            // largest linear (quantized weights, codes, the clip search's copy) are ≈ 3 float copies of it
-            long solveTask = groupHessian + weightsDouble + 3 * F * d * inter + samples * 2;
+            long groupWeights = F * Math.max(2 * d * inter, d * (q + 2 * kv));
+            long outputs = weightsDouble + 3 * F * d * inter;
+            long solveTask = groupHessian + groupWeights + outputs + samples * 2;
+            long rotation = 2 * layerWeights + 2 * D * d * inter;
             long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
-            boolean sequential = scales.sequentialGptq();
-            // native: the rotated layer (and its GPTQ twin) in ND4J buffers, plus per task the largest of GPTQ's U in
-            // double (down_proj: inter²), the copy JavaCPP makes of the Hessian for ssyrk, the output errors' copy
+            List<Phase> phases = List.of(
+                    new Phase("rotation", rotation, block, false, false),
+                    new Phase("rotation in a solve", rotation, groupHessian, false, true),
+                    new Phase("statistics", 0, passTask, false, false),
+                    new Phase("solve", 0, solveTask, true, false),
+                    new Phase("forward", F * d * inter * 2, 2 * block + forward, false, false));
+            // native: the one rotated layer in ND4J buffers, plus per task the largest of GPTQ's U in double
+            // (down_proj: inter²)
             long taskNative = hessians ? D * inter * inter : D * d * d;
-            out.add(new Stage("scales", layerFile, Math.max(passTask, solveTask),
-                    layerWeights * (sequential ? 3 : 2), layerWeights * (sequential ? 2 : 1), taskNative,
-                    String.format(Locale.ROOT, "pass task: %d × %d tokens, %s%s; solve task: %s, the largest"
-                                    + " linear's outputs (%s); shared: the rotated layer (%s each); native per task:"
-                                    + " GPTQ's U %s; driver: one layer's file (%s)",
+            out.add(new Stage("scales", layerFile, phases, layerWeights, taskNative,
+                    String.format(Locale.ROOT, "rotation of the layer %s; statistics task: %d × %d tokens, %s%s;"
+                                    + " solve task: %s, the group's weights %s and the largest linear's outputs (%s);"
+                                    + " native: the rotated layer %s, per task GPTQ's U %s; driver: one layer's file"
+                                    + " (%s)", gib(rotation),
                             scalesRows / seqLen, seqLen, gib(forward), hessians ? String.format(Locale.ROOT,
                                     ", Hessians Σ XᵀX in float32 (down_proj %d²) %s", inter, gib(hessianBytes)) : "",
                             hessians ? "down_proj Hessian " + inter + "² assembled " + gib(groupHessian)
-                                    : "no Hessians", gib(weightsDouble + 3 * F * d * inter), gib(layerWeights),
+                                    : "no Hessians", gib(groupWeights), gib(outputs), gib(layerWeights),
                             gib(taskNative), gib(layerFile))));
         }
 

@@ -66,9 +66,10 @@ final class RunRotatedLayer implements Function<HiddenBlock, RunRotatedLayer.Ste
         int d = shape.hidden();
         int seqLen = tokens.seqLen();
         int[] positions = ModelForward.positions(seqLen, seqLen);
-        float[] hidden = in.hidden().clone();
-        LayerStatistics stats = statistics == null ? null : new LayerStatistics(layer, shape, statistics);
+        // the layer first: its rotation's transient arrays never meet this task's statistics on the heap
         var weights = RotatedLayerCache.layer(model, config, layer, r1.value(), gptq, options);
+        LayerStatistics stats = statistics == null ? null : new LayerStatistics(layer, shape, statistics);
+        float[] hidden = in.hidden().clone();
         for (int w = 0; w < tokens.sequenceIds().length; w++) {
             float[] window = Arrays.copyOfRange(hidden, w * seqLen * d, (w + 1) * seqLen * d);
             LayerCaptures c = decoder.forward(window, positions, seqLen, weights,

@@ -4,7 +4,6 @@ import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.forward.DecoderShape;
-import dev.rotcal.model.forward.LayerWeights;
 import dev.rotcal.model.safetensors.Tensor;
 import dev.rotcal.scales.HessianAccumulator;
 import dev.rotcal.scales.InputStatistics;
@@ -64,11 +63,10 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, GroupInput>, G
         RotatedInput in = new RotatedInput(stats.width(), hessian, stats.sample(), stats.sampleRows(),
                 stats.channelAbsMax(), stats.sweep());
 
-        LayerWeights weights = RotatedLayerCache.rotated(model, config, layer, r1.value());
-        Map<String, float[]> ws = new LinkedHashMap<>();
+        // this task's own copies of the group's projections, from the JVM's one rotated layer
+        Map<String, float[]> ws = RotatedLayerCache.projections(model, config, layer, r1.value(), group.linears());
         Map<String, Integer> outs = new LinkedHashMap<>();
         for (String linear : group.linears()) {
-            ws.put(linear, LinearGroup.weight(weights, linear));
             outs.put(linear, LinearGroup.outWidth(shape, linear));
         }
         List<LinearScales> solved = LinearScalesSolver.solve(group, layer, ws, outs, in, options);

@@ -3,6 +3,7 @@ package dev.rotcal.jobs.scales;
 import dev.rotcal.artifact.ArtifactLayout;
 import dev.rotcal.artifact.Storage;
 import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.forward.NativeLayerWeights;
 import dev.rotcal.model.safetensors.SafetensorsFile;
 import dev.rotcal.quant.IntQuantizer;
 import dev.rotcal.quant.IntScales;
@@ -28,29 +29,62 @@ public record StagedGptqWeights(Storage storage, String stagingUri) implements S
 
     /** Layer {@code layer}'s GPTQ weights, linear name → (out, in) dequantized. */
     public Map<String, float[]> read(int layer, DecoderShape shape, LinearScalesSolver.Options options) {
-        IntScheme scheme = options.intScheme().forWeights();
         Map<String, float[]> out = new HashMap<>();
-        String uri = stagingUri + "/" + ArtifactLayout.layerFile(layer);
+        String uri = layerUri(layer);
         try (SafetensorsFile file = SafetensorsFile.open(storage.openByteSource(uri))) {
             for (LinearGroup group : LinearGroup.values()) {
                 for (String linear : group.linears()) {
-                    String prefix = group.prefix(layer, linear);
-                    int rows = LinearGroup.outWidth(shape, linear);
-                    int cols = LinearGroup.inWidth(shape, linear);
-                    byte[] codes = LinearScalesSolver.packsInt32(options.bits(), cols)
-                            ? Int4Packing.unpackInt32(file.read(prefix + ".gptq.weight_packed").ints(), rows, cols)
-                            : (byte[]) file.read(prefix + ".gptq.weight_codes").values();
-                    float[] scales = file.readFloats(prefix + ".gptq.weight_scale");
-                    float[] w = new float[rows * cols];
-                    IntQuantizer.dequantize(codes, w, rows, cols, scheme,
-                            new IntScales(scales, new int[scales.length]));
-                    out.put(linear, w);
+                    out.put(linear, dequantize(file, group, layer, linear, shape, options));
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read the GPTQ weights of layer " + layer + " from " + uri + ": "
-                    + e.getMessage(), e);
+            throw cannotRead(layer, uri, e);
         }
         return out;
+    }
+
+    /**
+     * {@code rotated}'s norms and biases with layer {@code layer}'s GPTQ weights as its projections, dequantized one
+     * linear at a time straight into native memory (at LLaMA-3-70B widths one linear is 0.9 GiB on the heap instead
+     * of the layer's 3.2 GiB). {@code rotated}'s own projections are not read: it may be closed.
+     */
+    public NativeLayerWeights replaceProjections(int layer, NativeLayerWeights rotated,
+                                                 LinearScalesSolver.Options options) {
+        String uri = layerUri(layer);
+        try (SafetensorsFile file = SafetensorsFile.open(storage.openByteSource(uri))) {
+            return rotated.withProjections(linear -> {
+                try {
+                    return dequantize(file, LinearGroup.of(linear), layer, linear, rotated.shape(), options);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            throw cannotRead(layer, uri, e instanceof UncheckedIOException u ? u.getCause() : (IOException) e);
+        }
+    }
+
+    private String layerUri(int layer) {
+        return stagingUri + "/" + ArtifactLayout.layerFile(layer);
+    }
+
+    private static float[] dequantize(SafetensorsFile file, LinearGroup group, int layer, String linear,
+                                      DecoderShape shape, LinearScalesSolver.Options options) throws IOException {
+        IntScheme scheme = options.intScheme().forWeights();
+        String prefix = group.prefix(layer, linear);
+        int rows = LinearGroup.outWidth(shape, linear);
+        int cols = LinearGroup.inWidth(shape, linear);
+        byte[] codes = LinearScalesSolver.packsInt32(options.bits(), cols)
+                ? Int4Packing.unpackInt32(file.read(prefix + ".gptq.weight_packed").ints(), rows, cols)
+                : (byte[]) file.read(prefix + ".gptq.weight_codes").values();
+        float[] scales = file.readFloats(prefix + ".gptq.weight_scale");
+        float[] w = new float[rows * cols];
+        IntQuantizer.dequantize(codes, w, rows, cols, scheme, new IntScales(scales, new int[scales.length]));
+        return w;
+    }
+
+    private static UncheckedIOException cannotRead(int layer, String uri, IOException e) {
+        return new UncheckedIOException("Cannot read the GPTQ weights of layer " + layer + " from " + uri + ": "
+                + e.getMessage(), e);
     }
 }

@@ -52,6 +52,36 @@ class MemoryEstimateTest {
     }
 
     @Test
+    void aLlama3SeventyBLayerIsHeldOnceAndItsRotationMeetsNoStatistics() {
+        String seventy = LLAMA3_8B.replace("\"hidden_size\": 4096", "\"hidden_size\": 8192")
+                .replace("\"intermediate_size\": 14336", "\"intermediate_size\": 28672")
+                .replace("\"num_attention_heads\": 32", "\"num_attention_heads\": 64")
+                .replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 1");
+        ModelConfig config = ModelConfig.parse("70b", seventy.getBytes(StandardCharsets.UTF_8));
+        MemoryEstimate.Stage scales = MemoryEstimate.of(config, settings("rotcal.scales.weight-methods=[rtn, gptq]"),
+                1).stages().stream().filter(s -> s.name().equals("scales")).findFirst().orElseThrow();
+        long layer = 4L * (8192L * 8192 * 2 + 2L * 8192 * 1024 + 3L * 8192 * 28672);
+        assertThat(scales.nativeBytes()).as("one rotated layer in native memory, no twin beside it").isEqualTo(layer);
+        assertThat(scales.taskNative()).as("GPTQ's U of down_proj").isEqualTo(8L * 28672 * 28672);
+        assertThat(scales.heapFor(1, false)).as("on a cluster a solve task may wait for the rotation with its Hessian")
+                .isGreaterThan(scales.heapFor(1, true));
+        // read + rotated layer and down_proj's product in double; then the statistics task's Hessians, never both
+        long rotation = 2 * layer + 2L * 8 * 8192 * 28672;
+        assertThat(scales.heapFor(1, true)).isLessThan(rotation + 4L * 28672 * 28672)
+                .isGreaterThanOrEqualTo(rotation);
+        MemoryBudget.Available defaultHeap = new MemoryBudget.Available(true, 16 * GIB, 1, 16 * GIB, 7 * GIB);
+        assertThatThrownBy(() -> MemoryBudget.check(MemoryEstimate.of(config, settings(
+                "rotcal.scales.weight-methods=[rtn, gptq]"), 1), defaultHeap))
+                .as("GPTQ's U and the layer do not fit beside a 16 GiB heap on 23 GiB; a 12 GiB heap fits both")
+                .isInstanceOf(SettingsException.class).hasMessageStartingWith("Cannot run the scales stage: it needs")
+                .hasMessageContaining("set ROTCAL_JAVA_OPTS=-Xmx12g")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        MemoryBudget.Available machine = new MemoryBudget.Available(true, 12 * GIB, 1, 12 * GIB, 11 * GIB);
+        MemoryBudget.check(MemoryEstimate.of(config, settings("rotcal.scales.weight-methods=[rtn, gptq]",
+                "rotcal.evaluate.enabled=false"), 1), machine);
+    }
+
+    @Test
     void theDriverDoesNotGrowWithTheNumberOfLayers() {
         ModelConfig four = ModelConfig.parse("4", LLAMA3_8B.getBytes(StandardCharsets.UTF_8));
         ModelConfig thirtyTwo = ModelConfig.parse("32", LLAMA3_8B.replace("\"num_hidden_layers\": 4",
