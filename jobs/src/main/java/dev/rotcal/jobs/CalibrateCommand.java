@@ -43,22 +43,67 @@ public final class CalibrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Set<String> secrets = Set.of();
+        Interruption interruption = new Interruption();
         try {
             RotcalSettings settings = new SettingsLoader().load(configs, overrides);
             MDC.put(RotcalSettings.MDC_RUN_ID, settings.runId());
+            interruption.watch(settings.runId());
             SparkConf sparkConf = new SparkConf();
             Map<String, String> hadoop = HadoopSettings.of(sparkConf, settings.hadoop());
             secrets = SecretRedactor.secretValues(hadoop);
             RunSummary summary = run(settings, sparkConf, hadoop, resume);
             System.out.print(summary.render());
             return 0;
-        } catch (Exception | LinkageError e) {
+        } catch (Exception | Error e) { // an OutOfMemoryError too: one line and the resources code
             CliErrors.Report report = CliErrors.report(e, secrets);
-            LOG.debug("calibrate failed", e);
+            CliErrors.log("calibrate", e);
+            if (interruption.happened()) {
+                return report.exitCode(); // the signal's own line says it all (the JVM exits with 128 + signal)
+            }
             System.err.println(report.line());
             return report.exitCode();
         } finally {
+            interruption.close();
             MDC.remove(RotcalSettings.MDC_RUN_ID);
+        }
+    }
+
+    /**
+     * SIGTERM / SIGINT during a run: one line saying what is kept and how to go on, instead of whatever the stopped
+     * SparkContext makes the run fail with. The JVM's exit code is then 128 + the signal (143, 130).
+     */
+    private static final class Interruption implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicBoolean happened =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        private Thread hook;
+
+        void watch(String runId) {
+            hook = new Thread(() -> {
+                if (!done.get()) {
+                    happened.set(true);
+                    System.err.println("rotcal: interrupted by a signal during run " + runId + ": no partial run is"
+                            + " visible (a run is published only with its manifest); the checkpoints written so far"
+                            + " are kept — rerun the same command with --resume to continue from them");
+                }
+            }, "rotcal-interruption");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        boolean happened() {
+            return happened.get();
+        }
+
+        @Override
+        public void close() {
+            done.set(true);
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // already shutting down
+                }
+            }
         }
     }
 
@@ -76,6 +121,9 @@ public final class CalibrateCommand implements Callable<Integer> {
                 // local mode talks only to itself: stay on loopback whatever the host name resolves to
                 sparkConf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
                 sparkConf.setIfMissing("spark.driver.host", "127.0.0.1");
+                // the executor is this JVM: a task's OutOfMemoryError fails the job (one line, exit code 3) instead
+                // of Spark's handler killing the JVM with exit 52 after a page of stack traces
+                sparkConf.setIfMissing("spark.executor.killOnFatalError.depth", "0");
             }
             HadoopSettings.apply(sparkConf, hadoop);
             if (preflight.modelConfig().isPresent()) {

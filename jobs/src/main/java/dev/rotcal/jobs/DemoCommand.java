@@ -54,7 +54,8 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.printf("rotcal demo: done in %.0f s (inspect it: jobs/bin/rotcal inspect %s)%n",
                     (System.nanoTime() - start) / 1e9, summary.runUri());
             return 0;
-        } catch (Exception | LinkageError e) {
+        } catch (Exception | Error e) {
+            CliErrors.log("demo", e);
             CliErrors.Report report = CliErrors.report(e, SecretRedactor.secretValues(Map.of()));
             System.err.println(report.line());
             return report.exitCode();

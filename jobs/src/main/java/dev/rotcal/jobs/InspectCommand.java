@@ -45,6 +45,7 @@ public final class InspectCommand implements Callable<Integer> {
             System.out.println(report.summary());
             return report.ok() ? 0 : 1;
         } catch (Exception e) {
+            CliErrors.log("inspect", e);
             CliErrors.Report report = CliErrors.report(e, SecretRedactor.secretValues(settings));
             System.err.println(report.line());
             return report.exitCode();

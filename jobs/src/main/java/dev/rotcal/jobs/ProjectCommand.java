@@ -58,6 +58,7 @@ public final class ProjectCommand implements Callable<Integer> {
             System.out.print(RunProjection.table(m, t, p));
             return 0;
         } catch (Exception e) {
+            CliErrors.log("project", e);
             CliErrors.Report report = CliErrors.report(e, java.util.Set.of());
             System.err.println(report.line());
             return report.exitCode();

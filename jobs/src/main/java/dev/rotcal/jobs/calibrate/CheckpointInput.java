@@ -7,6 +7,7 @@ import dev.rotcal.jobs.capture.CaptureActivationsStage;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.config.RotcalSettings;
 import dev.rotcal.jobs.io.StorageCheckpointDirectory;
+import dev.rotcal.jobs.evaluate.EvaluateStage;
 import dev.rotcal.jobs.tokens.CalibrationTokens;
 import dev.rotcal.model.CheckpointValidator;
 import dev.rotcal.model.ModelConfig;
@@ -63,6 +64,10 @@ final class CheckpointInput implements CalibrationInput {
         CalibrationTokens tokens = CalibrationTokens.load(storage, settings.data(), tokenizerUri, config.vocabSize(),
                 Math.max(1, settings.spark().partitions()),
                 settings.scales().enabled() ? settings.scales().sequences() : 0);
+        if (settings.evaluate().runs()) {
+            // read now, not after hours of capture, refine and scales: out-of-vocabulary ids, too few tokens
+            EvaluateStage.heldOutTokens(storage, settings.evaluate(), config.vocabSize(), 1);
+        }
         LOG.info("tokens: {} windows of {} tokens from {} for DFRot{}", tokens.windows().count(),
                 tokens.windows().sequenceLength(), settings.data().uri(), tokens.scales() == null ? ""
                         : ", " + tokens.scales().count() + " other windows for the scales stage");

@@ -8,8 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Compares a {@link MemoryEstimate} with the memory the run will have, before any Spark work, and refuses a run
- * that cannot fit with one line naming the stage, the need, the setting and the fix ({@link SettingsException},
- * exit code 2). In local mode (local[N]) the executors are threads of the driver JVM: N tasks, the driver's arrays
+ * that cannot fit with one line naming the stage, the need, the setting and the fix ({@link ResourceException},
+ * exit code 3, CliErrors.RESOURCES). In local mode (local[N]) the executors are threads of the driver JVM: N tasks, the driver's arrays
  * and the shared layer weights all live in its heap (-Xmx). On a cluster, the driver's arrays must fit the driver's
  * heap and {@code spark.executor.cores / spark.task.cpus} tasks the executor's (spark.executor.memory less Spark's
  * reserved 300 MiB), the native buffers its spark.executor.memoryOverhead.
@@ -70,7 +70,7 @@ public final class MemoryBudget {
     private MemoryBudget() {
     }
 
-    /** Logs the estimate stage by stage and throws {@link SettingsException} for the first stage that cannot fit. */
+    /** Logs the estimate stage by stage and throws {@link ResourceException} for the first stage that cannot fit. */
     public static void check(MemoryEstimate estimate, Available available) {
         for (MemoryEstimate.Stage s : estimate.stages()) {
             long jvmHeap = s.heapFor(available.tasksPerExecutor(), available.local());
@@ -82,7 +82,7 @@ public final class MemoryBudget {
             if (available.local()) {
                 long need = jvmHeap + MARGIN;                        // with the driver's arrays where alive
                 if (need > available.driverHeap()) {
-                    throw new SettingsException(String.format(Locale.ROOT, "Cannot run the %s stage: %d task(s) and"
+                    throw new ResourceException(String.format(Locale.ROOT, "Cannot run the %s stage: %d task(s) and"
                                     + " the driver in one local JVM need ≈ %s of heap (%s), the JVM has %s (-Xmx: set"
                                     + " ROTCAL_JAVA_OPTS=-Xmx… for bin/rotcal, or spark.driver.memory); raise it, or"
                                     + " run fewer cores (local[N]) or fewer windows per task",
@@ -98,7 +98,7 @@ public final class MemoryBudget {
                             ? String.format(Locale.ROOT, "set ROTCAL_JAVA_OPTS=-Xmx%dg (the heap needs ≈ %s)", heapGib,
                                     MemoryEstimate.gib(need))
                             : "no heap size fits both on this machine: use a larger machine or fewer cores (local[N])";
-                    throw new SettingsException(String.format(Locale.ROOT, "Cannot run the %s stage: it needs ≈ %s of"
+                    throw new ResourceException(String.format(Locale.ROOT, "Cannot run the %s stage: it needs ≈ %s of"
                                     + " native memory beside the heap (%s), the machine leaves %s beside -Xmx %s; %s",
                             s.name(), MemoryEstimate.gib(nativeNeed), s.detail(),
                             MemoryEstimate.gib(available.executorNative()), MemoryEstimate.gib(available.driverHeap()),
@@ -107,20 +107,20 @@ public final class MemoryBudget {
                 continue;
             }
             if (s.driverHeap() + MARGIN > available.driverHeap()) {
-                throw new SettingsException(String.format(Locale.ROOT, "Cannot run the %s stage: the driver needs ≈ %s"
+                throw new ResourceException(String.format(Locale.ROOT, "Cannot run the %s stage: the driver needs ≈ %s"
                                 + " of heap (%s), it has %s (spark.driver.memory); raise it", s.name(),
                         MemoryEstimate.gib(s.driverHeap() + MARGIN), s.detail(),
                         MemoryEstimate.gib(available.driverHeap())));
             }
             long usable = available.executorHeap() - SPARK_RESERVED;
             if (jvmHeap + MARGIN > usable) {
-                throw new SettingsException(String.format(Locale.ROOT, "Cannot run the %s stage: %d task(s) per"
+                throw new ResourceException(String.format(Locale.ROOT, "Cannot run the %s stage: %d task(s) per"
                                 + " executor need ≈ %s of heap (%s), executors have %s (spark.executor.memory); raise it"
                                 + " or lower spark.executor.cores", s.name(), available.tasksPerExecutor(),
                         MemoryEstimate.gib(jvmHeap + MARGIN), s.detail(), MemoryEstimate.gib(available.executorHeap())));
             }
             if (s.nativeFor(available.tasksPerExecutor()) > available.executorNative()) {
-                throw new SettingsException(String.format(Locale.ROOT, "Cannot run the %s stage: executors need ≈ %s"
+                throw new ResourceException(String.format(Locale.ROOT, "Cannot run the %s stage: executors need ≈ %s"
                                 + " of native memory (%s), they have %s (spark.executor.memoryOverhead); raise it",
                         s.name(), MemoryEstimate.gib(s.nativeFor(available.tasksPerExecutor())), s.detail(),
                         MemoryEstimate.gib(available.executorNative())));

@@ -118,15 +118,21 @@ public final class MemoryEstimate {
                 String.format(Locale.ROOT, "%s block of %d × %d tokens, %s forward of one window",
                         gib(blockArrays), windowsPerBlock, seqLen, gib(forward))));
 
-        // scan / refine: a chunk of rows (≤ 4096) with its rotated and quantized copies; the d×d accumulator in
-        // double and R as float on each task; on the driver R, C and the solve's workspace
+        // scan / refine: per task a chunk of rows (≤ 4096) with its rotated and quantized copies, the d×d accumulator
+        // in double, R as float, and the task's share of the persisted rows; on the driver R, C and the solve's
+        // workspace (7 d² doubles), R's broadcast (its value and serialized blocks), the partial accumulators it
+        // merges (≈ √partitions of them, DeterministicTreeAggregate, each arriving serialized) and the empty one
         long totalRows = 2 * layers * data.tokens();
         long chunk = Math.max(256, Math.min(4096, (totalRows + partitions - 1) / partitions));
-        long refineTask = F * chunk * d * 3 + D * d * d + F * d * d;
-        long refineDriver = D * d * d * 7;
+        long persisted = F * ((totalRows + partitions - 1) / partitions) * d;
+        long refineTask = F * chunk * d * 3 + D * d * d + F * d * d + persisted;
+        int fanIn = Math.max(2, (int) Math.ceil(Math.sqrt(partitions)));
+        long merged = Math.min(partitions, fanIn);
+        long refineDriver = D * d * d * (7 + 2 + 2 * merged + 1);
         out.add(new Stage("refine", refineDriver, refineTask, 0, 0, String.format(Locale.ROOT,
-                "driver: R, C and the Procrustes solve's workspace ≈ 7 × %d² doubles (%s); task: %d-row chunks and"
-                        + " the %d² accumulator in double", d, gib(refineDriver), chunk, d)));
+                "driver: R, C and the Procrustes solve's workspace ≈ 7 × %d² doubles, R's broadcast and %d partial"
+                        + " accumulators (%s); task: %d-row chunks, the %d² accumulator in double and its %s of the"
+                        + " persisted rows", d, merged, gib(refineDriver), chunk, d, gib(persisted))));
 
         if (statistics) {
             // scales, the pass over the stage's own windows, phase by phase in one executor JVM (one rotated layer

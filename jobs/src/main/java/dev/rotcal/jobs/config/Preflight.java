@@ -219,6 +219,7 @@ public final class Preflight {
     }
 
     private boolean checkOutput(RotcalSettings settings, ArtifactLayout layout) throws IOException {
+        probeWritable(layout);
         if (!storage.exists(layout.manifestUri())) {
             return false;
         }
@@ -228,5 +229,46 @@ public final class Preflight {
         }
         LOG.warn("A published run is at {}; rotcal.output.overwrite = true: it will be replaced", layout.runUri());
         return true;
+    }
+
+    /**
+     * Creates and deletes a probe object under the output's staging root, so that an output that cannot be written
+     * (a parent that is a file, no permission, a read-only bucket) fails here and not at the first checkpoint or the
+     * commit, hours later. Failures of the store itself (unreachable, throttled) keep their cause: the exit code
+     * then says "retry" (CliErrors).
+     */
+    private void probeWritable(ArtifactLayout layout) throws IOException {
+        String probe = layout.stagingRootUri() + "/.probe-" + layout.runId() + "-" + ProcessHandle.current().pid();
+        try {
+            try (java.io.OutputStream out = storage.create(probe, true)) {
+                out.write('p');
+            }
+            storage.delete(probe);
+            if (storage.list(layout.stagingRootUri(), false).isEmpty()) {
+                storage.delete(layout.stagingRootUri()); // no other run stages there: leave nothing behind
+            }
+        } catch (IOException | RuntimeException e) {
+            if (transientStoreFailure(e)) {
+                throw e;
+            }
+            throw new SettingsException("Cannot write to the output " + layout.outputUri() + ": " + firstLine(e)
+                    + " (check rotcal.output.uri and the permissions there)", e);
+        }
+    }
+
+    private static boolean transientStoreFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketException || t instanceof java.net.SocketTimeoutException
+                    || t instanceof java.net.UnknownHostException || t instanceof java.io.InterruptedIOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 }

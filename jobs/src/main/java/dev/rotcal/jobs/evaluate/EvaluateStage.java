@@ -55,6 +55,16 @@ public final class EvaluateStage {
      * @param stagingUri where the staged layer files are (for the GPTQ variant)
      * @return metrics.json's "evaluation" section
      */
+    /**
+     * The held-out windows in at most {@code partitions} blocks, their ids checked against the vocabulary (the
+     * calibration input also calls this before any Spark work, so a bad evaluation file fails in one line then).
+     */
+    public static CalibrationTokens heldOutTokens(Storage storage, EvaluateSettings ev, int vocabSize,
+                                                  int partitions) {
+        return CalibrationTokens.load(storage, new DataSettings(ev.dataUri(), ev.format(), "", ev.sequenceLength(),
+                ev.sequences(), ev.seed()), "", vocabSize, partitions);
+    }
+
     public static Map<String, Object> run(JavaSparkContext sc, Storage storage, ModelSource model, ModelConfig config,
                                           RotcalSettings settings, double[] r1, List<ScalesStage.LayerChoice> choices,
                                           String stagingUri, int partitions, int blasThreads, StorageLevel level)
@@ -62,8 +72,7 @@ public final class EvaluateStage {
         EvaluateSettings ev = settings.evaluate();
         ScalesSettings scales = settings.scales();
         int d = config.hiddenSize();
-        CalibrationTokens tokens = CalibrationTokens.load(storage, new DataSettings(ev.dataUri(), ev.format(), "",
-                ev.sequenceLength(), ev.sequences(), ev.seed()), "", config.vocabSize(), partitions);
+        CalibrationTokens tokens = heldOutTokens(storage, ev, config.vocabSize(), partitions);
         List<TokenBlock> blocks = tokens.blocks();
         EvalPlan plan = plan(settings, d, r1, choices);
         LOG.info("evaluate: {} held-out windows of {} tokens from {}, variants {}", tokens.windows().count(),

@@ -85,8 +85,26 @@ class CalibrateBadInputTest {
             System.clearProperty("spark.executor.memory");
         }
         assertThat((System.nanoTime() - start) / 1e9).as("refused before any Spark work").isLessThan(10);
-        assertOneInputErrorLine(run, "executors too small").contains("stage").contains("spark.executor.memory")
+        assertOneErrorLine(run, "executors too small", 3).contains("stage").contains("spark.executor.memory")
                 .contains("raise it");
+        assertNothingPublished(out);
+    }
+
+    @Test
+    void outOfVocabularyEvaluationIdsAreRefusedBeforeSparkStarts() throws IOException {
+        Path tokens = dir.resolve("eval-oov.npy");
+        int[] ids = new int[4 * 64];
+        ids[77] = 1 << 20;                                        // far past the demo's vocabulary
+        dev.rotcal.tokens.NpyWriter.writeInt32(tokens, ids);
+        Path out = dir.resolve("out-eval-oov");
+        long start = System.nanoTime();
+
+        CliRun run = calibrate(local(model, out, "rotcal.evaluate.data-uri=\"" + tokens.toUri() + "\"",
+                "rotcal.evaluate.sequence-length=64", "rotcal.evaluate.sequences=2",
+                "rotcal.spark.master=\"spark://127.0.0.1:9\""));   // nothing listens: Spark must not be reached
+
+        assertThat((System.nanoTime() - start) / 1e9).as("refused before any Spark work").isLessThan(10);
+        assertOneInputErrorLine(run, "out-of-vocabulary evaluation ids").contains(String.valueOf(1 << 20));
         assertNothingPublished(out);
     }
 
@@ -182,7 +200,12 @@ class CalibrateBadInputTest {
     }
 
     private static AbstractStringAssert<?> assertOneInputErrorLine(CliRun run, String what) {
-        assertThat(run.exitCode()).as("%s: exit code 2 (input error)", what).isEqualTo(2);
+        return assertOneErrorLine(run, what, 2);
+    }
+
+    /** One line on stderr and exit code {@code code} (2 input, 3 resources: CliErrors). */
+    private static AbstractStringAssert<?> assertOneErrorLine(CliRun run, String what, int code) {
+        assertThat(run.exitCode()).as("%s: exit code %d", what, code).isEqualTo(code);
         assertThat(run.stderrLines()).as("%s: exactly one line on stderr", what).hasSize(1);
         String line = run.stderrLines().get(0);
         assertThat(line).as("%s: no secret key on stderr", what).doesNotContain(s3.secretKey());

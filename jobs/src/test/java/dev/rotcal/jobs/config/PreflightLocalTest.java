@@ -74,6 +74,20 @@ class PreflightLocalTest {
     }
 
     @Test
+    void anOutputThatCannotBeWrittenIsRefusedBeforeAnyWorkAndLeavesNothing() throws IOException {
+        java.nio.file.Files.writeString(dir.resolve("a-file"), "not a directory");
+        String underAFile = "file:" + dir.resolve("a-file/out");
+
+        SettingsException e = refusal(settings("rotcal.output.uri=\"" + underAFile + "\""));
+
+        assertThat(e.getMessage()).startsWith("Cannot write to the output " + underAFile + ": ")
+                .endsWith("(check rotcal.output.uri and the permissions there)").doesNotContain("\n");
+        new Preflight(storage).check(settings());
+        assertThat(dir.resolve("out/tiny-llama/_staging")).as("the probe is removed with its empty staging root")
+                .doesNotExist();
+    }
+
+    @Test
     void missingConfigJson() throws IOException {
         storage.delete(model + "/config.json");
 
