@@ -3,11 +3,11 @@ package dev.rotcal.jobs;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The rotcal command line: demo, calibrate, inspect. */
+/** The rotcal command line: demo, demo-model, calibrate, inspect, project, export. */
 @Command(name = "rotcal", mixinStandardHelpOptions = true, versionProvider = RotcalCli.Version.class,
         description = "Calibrates LLM rotations (DFRot) and 4-bit quantization scales on Apache Spark.",
         subcommands = {DemoCommand.class, DemoModelCommand.class, CalibrateCommand.class, InspectCommand.class,
-                ProjectCommand.class})
+                ProjectCommand.class, dev.rotcal.jobs.export.ExportCommand.class})
 public final class RotcalCli implements Runnable {
 
     public static void main(String[] args) {

@@ -74,6 +74,11 @@ public final class CalibrationJob {
         Map<String, Double> seconds = new LinkedHashMap<>();
         CalibrationInput input = input(seconds);
         int d = input.hiddenSize();
+        if (resume) {
+            // before the capture: a changed α or seed, other data or a corrupt checkpoint fails now
+            new RefineCheckpoint(storage, checkpointUri()).precheck(d, compatibility(input.dataFingerprint(), null,
+                    d));
+        }
 
         try (JavaSparkContext sc = new JavaSparkContext(sparkConf); StageMemory memory = new StageMemory()) {
             this.memory = memory;
@@ -267,7 +272,7 @@ public final class CalibrationJob {
 
     /** What a refine checkpoint must match to be resumed: the rows (data and massive set) and the loop. */
     private String compatibility(String dataFingerprint, ScanStage.Outcome scan, int d) {
-        long[] keys = scan.massiveKeys();
+        long[] keys = scan == null ? new long[0] : scan.massiveKeys();  // null: before the scan (precheck)
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * keys.length);
         for (long k : keys) {
             b.putLong(k);

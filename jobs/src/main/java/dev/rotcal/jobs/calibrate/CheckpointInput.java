@@ -121,14 +121,8 @@ final class CheckpointInput implements CalibrationInput {
 
     /** SHA-256 over config.json and the checkpoint's tensor index (names, dtypes, shapes, byte ranges). */
     @Override
-    public String modelFingerprint() throws IOException {
-        try (Checkpoint checkpoint = Checkpoint.open(new StorageCheckpointDirectory(storage, settings.model().uri()))) {
-            String index = checkpoint.infos().values().stream()
-                    .map(i -> i.name() + ":" + i.dtype() + ":" + i.shape() + ":" + checkpoint.shardOf(i.name()) + ":"
-                            + i.begin() + "-" + i.end())
-                    .collect(Collectors.joining("\n"));
-            return Sha256.ofParts(model.configJson(), index.getBytes(StandardCharsets.UTF_8));
-        }
+    public String modelFingerprint() {
+        return model.fingerprint();
     }
 
     @Override

@@ -23,6 +23,20 @@ public record ModelSource(StorageCheckpointDirectory directory, byte[] configJso
         return ModelConfig.parse(directory.locationOf("config.json"), configJson);
     }
 
+    /**
+     * The model's fingerprint in a run's manifest: SHA-256 over config.json and the checkpoint's tensor index (names,
+     * dtypes, shapes, shards and byte ranges).
+     */
+    public String fingerprint() {
+        try (Checkpoint checkpoint = open()) {
+            String index = checkpoint.infos().values().stream()
+                    .map(i -> i.name() + ":" + i.dtype() + ":" + i.shape() + ":" + checkpoint.shardOf(i.name()) + ":"
+                            + i.begin() + "-" + i.end())
+                    .collect(java.util.stream.Collectors.joining("\n"));
+            return dev.rotcal.artifact.Sha256.ofParts(configJson, index.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
     /** Opens the checkpoint (header and index only); the caller closes it. */
     public Checkpoint open() {
         return Checkpoint.open(directory);

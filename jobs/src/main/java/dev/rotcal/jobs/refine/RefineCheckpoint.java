@@ -89,6 +89,30 @@ public record RefineCheckpoint(Storage storage, String uri) {
         }
     }
 
+    /**
+     * Before any Spark work (--resume): the checkpoint, if there is one, reads back whole and was made for this data
+     * and loop — everything {@link #load} checks except the massive set, which is known only after the scan. A
+     * changed α or a corrupt file then fails in one line at once, not after the capture.
+     */
+    public void precheck(int d, String compatibility) {
+        try {
+            String source = storage.exists(uri) ? uri : storage.exists(tmpUri()) ? tmpUri() : null;
+            if (source == null) {
+                return;
+            }
+            try {
+                read(source, d, compatibility, true);
+            } catch (CheckpointFormatException | UncheckedIOException e) {
+                if (source.equals(uri)) {
+                    throw e;
+                }
+                // a temporary file cut short is ignored by load as well
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the refine checkpoint " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Removes the checkpoint and its run folder (after a successful publish). */
     public void delete() {
         String folder = uri.substring(0, uri.lastIndexOf('/'));
@@ -100,9 +124,17 @@ public record RefineCheckpoint(Storage storage, String uri) {
     }
 
     private DfrotRefiner.Start read(String source, int d, String compatibility) throws IOException {
+        return read(source, d, compatibility, false);
+    }
+
+    /** @param withoutMassive compare everything but the "massive=" field (not known yet) */
+    private DfrotRefiner.Start read(String source, int d, String compatibility, boolean withoutMassive)
+            throws IOException {
         try (ByteSource bytes = storage.openByteSource(source); SafetensorsFile file = SafetensorsFile.open(bytes)) {
             String saved = file.metadata().get("compatibility");
-            if (!compatibility.equals(saved)) {
+            boolean same = withoutMassive ? saved != null && withoutMassive(compatibility).equals(withoutMassive(saved))
+                    : compatibility.equals(saved);
+            if (!same) {
                 throw new BadInputException("Cannot resume from " + source + ": it was made for " + saved
                         + ", this run is " + compatibility
                         + " (resume with the same config and data, or start a new run id)");
@@ -120,6 +152,10 @@ public record RefineCheckpoint(Storage storage, String uri) {
                     new TypeReference<List<DfrotRefiner.Iteration>>() { });
             return new DfrotRefiner.Start(rotation, history);
         }
+    }
+
+    private static String withoutMassive(String compatibility) {
+        return compatibility.replaceAll("\\s*massive=\\S*", "");
     }
 
     private String tmpUri() {

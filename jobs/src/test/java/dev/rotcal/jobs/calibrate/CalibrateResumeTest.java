@@ -73,8 +73,12 @@ class CalibrateResumeTest {
                 .as("the dead driver published nothing").isEmpty();
 
         List<String> changedAlpha = new ArrayList<>(List.of("calibrate", "--resume"));
-        overrides("resumed", "rotcal.refine.alpha=50").forEach(s -> changedAlpha.addAll(List.of("--set", s)));
+        // a cluster master nothing listens on: the refusal must come before Spark is reached (before the capture)
+        overrides("resumed", "rotcal.refine.alpha=50", "rotcal.spark.master=\"spark://127.0.0.1:9\"")
+                .forEach(s -> changedAlpha.addAll(List.of("--set", s)));
+        long refusedStart = System.nanoTime();
         CliRun refused = CliRun.execute(changedAlpha);
+        assertThat((System.nanoTime() - refusedStart) / 1e9).as("refused before any Spark work").isLessThan(10);
         LOG.info("resume with alpha = 50 exited with {}: {}", refused.exitCode(), refused.stderr().strip());
         assertThat(refused.exitCode()).as("resuming with another alpha is an input error").isEqualTo(2);
         assertThat(refused.stderrLines()).as("one line on stderr, saying why (stderr: %s)",

@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * {@code --set} overrides of a small demo run, the massive tokens the demo model plants in a run's windows,
  * and uploads through a {@link Storage}.
  */
-final class DemoRuns {
+public final class DemoRuns {
     /** The demo model's hidden size. */
     static final int D = DemoModelSpec.defaults().hiddenSize();
 
@@ -37,7 +37,7 @@ final class DemoRuns {
     }
 
     /** Writes the demo model and its corpus (calibration.npy among them) into {@code dir}/demo-model. */
-    static Path writeDemoModel(Path dir) {
+    public static Path writeDemoModel(Path dir) {
         Path model = dir.resolve("demo-model");
         DemoModel.write(model, DemoModelSpec.defaults());
         DemoCorpus.write(model, DemoModelSpec.defaults(), DemoCorpusSpec.defaults());
@@ -54,7 +54,7 @@ final class DemoRuns {
      * tokens, local[2] with {@code partitions} partitions, {@code iterations} refine steps without the α = 1
      * comparison, checkpoints off; then {@code extra}.
      */
-    static List<String> overrides(String runId, String modelUri, String outputUri, int sequences, int seqLen,
+    public static List<String> overrides(String runId, String modelUri, String outputUri, int sequences, int seqLen,
                                   int partitions, int iterations, String... extra) {
         List<String> sets = new ArrayList<>(List.of(
                 set("rotcal.run-id", runId),
