@@ -119,6 +119,17 @@ class ProcrustesSolverTest {
     }
 
     @Test
+    void withFewerRowsThanItsOrderCIsRankDeficientAndTheDefaultGoesStraightToDgesdd() {
+        int d = 64;
+        double[] c = ProcrustesProblems.dfrotShaped(d / 2, d, 1);   // 32 rows: rank ≤ 32
+        AdaptiveProcrustesSolver few = AdaptiveProcrustesSolver.forRows(d / 2, d);
+        assertThat(few.usesSvd()).as("no eigen attempt for a C of rank < d").isTrue();
+        assertThat(few.solve(c, d)).containsExactly(new SvdProcrustesSolver(Precision.DOUBLE).solve(c, d));
+        assertThat(AdaptiveProcrustesSolver.forRows(8L * d, d).usesSvd()).isFalse();
+        assertThat(AdaptiveProcrustesSolver.forRows(-1, d).usesSvd()).as("rows unknown").isFalse();
+    }
+
+    @Test
     void floatSvdStillNearlyOptimizesTheObjectiveOnADfrotShapedProblem() {
         // its error sits in C's weak directions, where trace(RᵀC) hardly changes
         int d = 128;

@@ -109,7 +109,7 @@ public final class CalibrationJob {
             RefineCheckpoint checkpoint = new RefineCheckpoint(storage, checkpointUri());
             RefineStage.Outcome refine = RefineStage.run(sc, rows, scan.massiveKeys(), d, settings.refine(),
                     new RefineStage.Options(blas, settings.spark().resolvedDriverBlasThreads(), resume,
-                            settings.refine().comparePlainProcrustes()),
+                            settings.refine().comparePlainProcrustes(), totalRows),
                     checkpoint, compatibility(input.dataFingerprint(), scan, d));
             seconds.put("refine", elapsed(t));
             memory.end("refine");

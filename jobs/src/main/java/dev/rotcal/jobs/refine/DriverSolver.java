@@ -1,6 +1,7 @@
 package dev.rotcal.jobs.refine;
 
 import dev.rotcal.jobs.config.RefineSettings;
+import dev.rotcal.linalg.AdaptiveProcrustesSolver;
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import dev.rotcal.linalg.EigenProcrustesSolver;
 import dev.rotcal.linalg.NewtonSchulzProcrustesSolver;
@@ -18,8 +19,13 @@ public final class DriverSolver implements ProcrustesSolver {
     private final int threads;
 
     public DriverSolver(RefineSettings.Solver choice, int threads) {
+        this(choice, threads, -1, 0);
+    }
+
+    /** @param rows the calibration rows behind C when known (else -1), @param d its order */
+    public DriverSolver(RefineSettings.Solver choice, int threads, long rows, int d) {
         this.solver = switch (choice) {
-            case AUTO -> ProcrustesSolver.defaultSolver();
+            case AUTO -> AdaptiveProcrustesSolver.forRows(rows, d);
             case SVD -> new SvdProcrustesSolver(Precision.DOUBLE);
             case EIGEN -> new EigenProcrustesSolver();
             case NEWTON_SCHULZ -> new NewtonSchulzProcrustesSolver();

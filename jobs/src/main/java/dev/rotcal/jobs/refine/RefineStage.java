@@ -36,7 +36,13 @@ public final class RefineStage {
     }
 
     /** How the stage runs: BLAS threads per task and on the driver, resume, the α = 1 comparison. */
-    public record Options(int blasThreadsPerTask, int driverThreads, boolean resume, boolean comparePlainProcrustes) {
+    /** @param rows the calibration rows when known (a C from fewer rows than d is rank-deficient), else -1 */
+    public record Options(int blasThreadsPerTask, int driverThreads, boolean resume, boolean comparePlainProcrustes,
+                          long rows) {
+        public Options(int blasThreadsPerTask, int driverThreads, boolean resume, boolean comparePlainProcrustes) {
+            this(blasThreadsPerTask, driverThreads, resume, comparePlainProcrustes, -1);
+        }
+
     }
 
     private RefineStage() {
@@ -50,7 +56,7 @@ public final class RefineStage {
             DfrotRefiner.Settings loop = new DfrotRefiner.Settings(settings.iterations(), settings.alpha(),
                     settings.init() == RefineSettings.Init.RANDOM_HADAMARD ? DfrotRefiner.Init.RANDOMIZED_HADAMARD
                             : DfrotRefiner.Init.RANDOM_ORTHOGONAL, settings.seed(),
-                    new DriverSolver(settings.solver(), options.driverThreads()));
+                    new DriverSolver(settings.solver(), options.driverThreads(), options.rows(), d));
             DfrotRefiner refiner = new DfrotRefiner(loop);
             double[] r0 = refiner.initialRotation(d);
             DfrotRefiner.Start start = DfrotRefiner.Start.fresh(r0);
