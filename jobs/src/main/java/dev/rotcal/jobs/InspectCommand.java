@@ -13,7 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code rotcal inspect URI}: prints a published run's manifest and verifies every file's size and sha256. */
+/**
+ * {@code rotcal inspect URI}: prints a published run's manifest and verifies every file's size and sha256; on a
+ * checkpoint folder (an export) checks its index, shards, shapes and dtypes against its config.json.
+ */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = "Prints a published run's manifest and verifies every checksum (exit 0 only when all match).")
 public final class InspectCommand implements Callable<Integer> {
@@ -30,6 +33,15 @@ public final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, String> settings = HadoopSettings.of(new SparkConf(), hadoop);
         try (HadoopStorage storage = HadoopStorage.of(settings)) {
+            if (dev.rotcal.jobs.export.ExportVerifier.isCheckpoint(storage, runUri)) {
+                var export = dev.rotcal.jobs.export.ExportVerifier.verify(storage, runUri);
+                System.out.printf("checkpoint %s: %d tensors in %d shard(s)%n", runUri, export.tensors(),
+                        export.shards());
+                export.problems().forEach(p -> System.out.println("  problem: " + p));
+                System.out.println(export.ok() ? "OK: index, shards, shapes and dtypes agree with config.json"
+                        : "FAILED: " + export.problems().size() + " problem(s)");
+                return export.ok() ? 0 : 1;
+            }
             VerificationReport report = new ArtifactVerifier(storage).verify(runUri);
             if (report.manifest() != null) {
                 var m = report.manifest();

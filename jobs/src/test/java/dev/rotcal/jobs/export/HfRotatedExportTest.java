@@ -123,6 +123,38 @@ class HfRotatedExportTest {
     }
 
     @Test
+    void inspectVerifiesAnExportAndNamesWhatIsInconsistent() throws Exception {
+        Path out = dir.resolve("export-inspect");
+        HfRotatedExport.run(sc, storage, runUri, null, out.toUri().toString(), SafetensorsDtype.BF16, false);
+        ExportVerifier.Report good = ExportVerifier.verify(storage, out.toUri().toString());
+        assertThat(good.problems()).isEmpty();
+        assertThat(ExportVerifier.isCheckpoint(storage, out.toUri().toString())).isTrue();
+        assertThat(ExportVerifier.isCheckpoint(storage, runUri)).as("a run is not a checkpoint").isFalse();
+        picocli.CommandLine inspect = new picocli.CommandLine(new dev.rotcal.jobs.InspectCommand());
+        assertThat(inspect.execute(out.toUri().toString())).as("rotcal inspect on the export").isZero();
+
+        ObjectMapper json = new ObjectMapper();
+        Path indexFile = out.resolve(Checkpoint.INDEX_FILE);
+        com.fasterxml.jackson.databind.node.ObjectNode index =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(indexFile.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) index.get("weight_map"))
+                .remove("model.layers.0.mlp.up_proj.weight");
+        json.writeValue(indexFile.toFile(), index);
+        Path configFile = out.resolve("config.json");
+        com.fasterxml.jackson.databind.node.ObjectNode config =
+                (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(configFile.toFile());
+        json.writeValue(configFile.toFile(), config.put("torch_dtype", "float16"));
+
+        List<String> problems = ExportVerifier.verify(storage, out.toUri().toString()).problems();
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("the index does not map")
+                .contains("model.layers.0.mlp.up_proj.weight"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("model.layers.0.mlp.up_proj.weight"))
+                .anySatisfy(p -> assertThat(p).contains("is BF16, config.json torch_dtype is float16"));
+        assertThat(inspect.execute(out.toUri().toString())).as("rotcal inspect fails on the broken export")
+                .isEqualTo(1);
+    }
+
+    @Test
     void refusesAnotherModelAnExistingExportAndUnknownFormats() throws Exception {
         Path other = DemoRuns.writeDemoModel(dir.resolve("other"));
         Path config = other.resolve("config.json");
