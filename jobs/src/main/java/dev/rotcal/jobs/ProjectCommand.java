@@ -47,11 +47,17 @@ public final class ProjectCommand implements Callable<Integer> {
     @Option(names = "--cores", description = "cores per executor (default 8)")
     int cores = 8;
 
+    @Option(names = "--solve-seconds", description = "the driver's Procrustes solve per iteration, measured apart"
+            + " (e.g. the procrustes benchmark at the full model's d) instead of the run's: a run with fewer rows than d"
+            + " solves with dgesdd, a full model with the eigen solver")
+    Double solveSeconds;
+
     @Override
     public Integer call() {
         try {
             JsonNode root = new ObjectMapper().readTree(Files.readAllBytes(metrics));
-            RunProjection.Measured m = RunProjection.Measured.of(root, measuredCores, sequenceLength);
+            RunProjection.Measured measured = RunProjection.Measured.of(root, measuredCores, sequenceLength);
+            RunProjection.Measured m = solveSeconds == null ? measured : measured.withSolveSeconds(solveSeconds);
             RunProjection.Target t = new RunProjection.Target(layers, windows, scalesWindows, iterations);
             List<RunProjection.Projection> p = executors.stream()
                     .map(e -> RunProjection.project(m, t, e, cores)).toList();

@@ -36,6 +36,12 @@ public final class RunProjection {
     public record Measured(int layers, int cores, int windows, int scalesWindows, double captureSeconds,
                            double refineDataSeconds, double refineSolveSeconds, long refineRows,
                            double statisticsSeconds, double solveSeconds, double forwardSeconds) {
+        /** The same measurements with the driver's solve per iteration measured apart. */
+        public Measured withSolveSeconds(double seconds) {
+            return new Measured(layers, cores, windows, scalesWindows, captureSeconds, refineDataSeconds, seconds,
+                    refineRows, statisticsSeconds, solveSeconds, forwardSeconds);
+        }
+
         /** Core-seconds of one window through one layer in the capture. */
         double captureWindowSeconds() {
             return captureSeconds * Math.min(windows, cores) / ((double) layers * windows);

@@ -51,6 +51,8 @@ class RunProjectionTest {
         double dataSide = 10.0 * 2 / 8192 * 65536 / 16;
         assertThat(small.refine()).isCloseTo(100 * (dataSide + 20), within(1e-9));
         assertThat(large.refine()).as("the solve does not shrink").isEqualTo(small.refine());
+        assertThat(RunProjection.project(m.withSolveSeconds(5), t, 16, 8).refine())
+                .as("a solve measured apart replaces the run's").isCloseTo(100 * (dataSide + 5), within(1e-9));
         // scales per layer: statistics 80 s × 2 cores / 8 windows = 20 s per window, 128 windows on 128 slots: one
         // round; the solve 90 s; forward 10 s per window for 31 of 32 layers
         assertThat(small.scales()).isCloseTo(32 * (20 + 90 + 10.0 * 31 / 32), within(1e-9));
