@@ -4,7 +4,6 @@ import static dev.rotcal.Checks.checkArgument;
 import static dev.rotcal.Checks.checkState;
 
 import java.util.Optional;
-import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
@@ -147,25 +146,25 @@ public final class DenseLinearAlgebra {
     }
 
     /**
-     * S = RᵀR with R upper triangular, column-major, in the native buffer's own memory (LAPACKE dpotrf 'U'; the strict
+     * S = RᵀR with R upper triangular, column-major, in the native buffer's own memory (LAPACKE spotrf 'U'; the strict
      * lower triangle is left as it was; no JNI copy of a (d, d) matrix); false when S is not numerically positive
      * definite.
      */
-    public static boolean upperCholeskyInPlace(DoublePointer s, int d) {
+    public static boolean upperCholeskyInPlace(FloatPointer s, int d) {
         checkArgument(d >= 1 && s.capacity() >= (long) d * d, "Cannot take the Cholesky factorization of a (%d, %d) "
                 + "matrix from %d values", d, d, s.capacity());
-        int info = openblas.LAPACKE_dpotrf(openblas.LAPACK_COL_MAJOR, (byte) 'U', d, s, d);
-        checkState(info >= 0, "LAPACKE_dpotrf rejected argument %d (order %d)", -info, d);
+        int info = openblas.LAPACKE_spotrf(openblas.LAPACK_COL_MAJOR, (byte) 'U', d, s, d);
+        checkState(info >= 0, "LAPACKE_spotrf rejected argument %d (order %d)", -info, d);
         return info == 0;
     }
 
-    /** R ← R⁻¹ for R upper triangular, column-major, in the native buffer's own memory (LAPACKE dtrtri). */
-    public static void invertUpperTriangleInPlace(DoublePointer r, int d) {
+    /** R ← R⁻¹ for R upper triangular, column-major float32, in the native buffer's own memory (LAPACKE strtri). */
+    public static void invertUpperTriangleInPlace(FloatPointer r, int d) {
         checkArgument(d >= 1 && r.capacity() >= (long) d * d, "Cannot invert the triangle of a (%d, %d) matrix from "
                 + "%d values", d, d, r.capacity());
-        int info = openblas.LAPACKE_dtrtri(openblas.LAPACK_COL_MAJOR, (byte) 'U', (byte) 'N', d, r, d);
-        checkState(info >= 0, "LAPACKE_dtrtri rejected argument %d (order %d)", -info, d);
-        checkState(info == 0, "LAPACKE_dtrtri found a zero diagonal element (info = %d, order %d)", info, d);
+        int info = openblas.LAPACKE_strtri(openblas.LAPACK_COL_MAJOR, (byte) 'U', (byte) 'N', d, r, d);
+        checkState(info >= 0, "LAPACKE_strtri rejected argument %d (order %d)", -info, d);
+        checkState(info == 0, "LAPACKE_strtri found a zero diagonal element (info = %d, order %d)", info, d);
     }
 
     /** A Cholesky factor L (column-major lower triangle of factor, (d, d)) that solves S·x = b. */

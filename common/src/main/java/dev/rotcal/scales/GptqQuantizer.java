@@ -14,10 +14,11 @@ import java.util.Arrays;
  * quantized, weighted by the inverse Hessian of the layer input, so the layer OUTPUT error X·(W − Ŵ)ᵀ is
  * small rather than the weight error.
  *
- * <p>H arrives in float32 as gptq.py keeps it; every step after is in double: dead columns (diag H = 0) get
- * diag H = 1 and a zero W column; damping λ = 0.01·mean(diag H) (after the dead-column fix, as gptq.py) is added
- * to the diagonal; U = the upper Cholesky factor of H⁻¹ (H⁻¹ = UᵀU; {@link InverseHessianFactor}, native, half
- * gptq.py's flops for the same U); then blocks of 128 columns: inside a
+ * <p>H arrives in float32 as gptq.py keeps it: dead columns (diag H = 0) get diag H = 1 and a zero W column;
+ * damping λ = 0.01·mean(diag H) (after the dead-column fix, as gptq.py) is added to the diagonal; U = the upper
+ * Cholesky factor of H⁻¹ (H⁻¹ = UᵀU) in float32 as gptq.py's ({@link InverseHessianFactor}, native, half gptq.py's
+ * flops for the same U); the column sweep below runs in double (gptq.py: float32); then blocks of 128 columns:
+ * inside a
  * block, for column i: q = Q(w_i), e = (w_i − q) / U_ii, w_j −= e·U_ij for the block's j &gt; i; after the
  * block the trailing columns get −E·U[block, rest] as one dgemm (the lazy batch update). No act-order.
  *

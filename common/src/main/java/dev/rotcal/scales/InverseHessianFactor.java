@@ -3,12 +3,13 @@ package dev.rotcal.scales;
 import static dev.rotcal.Checks.checkArgument;
 
 import dev.rotcal.linalg.DenseLinearAlgebra;
-import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * GPTQ's U: the upper Cholesky factor of the damped inverse Hessian, H⁻¹ = UᵀU, in double precision in native
- * memory (one n² array, no Java copy and no JNI copy per LAPACK call: at n = 28672 that is 6.6 GB once rather than
- * three times).
+ * GPTQ's U: the upper Cholesky factor of the damped inverse Hessian, H⁻¹ = UᵀU, in float32 as gptq.py computes it
+ * (torch.linalg.cholesky / cholesky_inverse on its float32 H), in native memory (one n² array, no Java copy and no
+ * JNI copy per LAPACK call: at n = 28672, LLaMA-3-70B's down_proj, that is 3.1 GiB once; in double it was 6.1 GiB,
+ * which with the rotated layer did not fit beside the heap on a 24 GiB machine). The damping is computed in double.
  *
  * <p>gptq.py takes H = LLᵀ, H⁻¹ from L (cholesky_inverse), then the Cholesky factor of H⁻¹: 4n³/3 flops. The same U
  * (the upper factor with a positive diagonal is unique) costs 2n³/3 in the reversed order: with J the reversal
@@ -20,9 +21,9 @@ final class InverseHessianFactor implements AutoCloseable {
     private static final int CHUNK = 1 << 20; // values per copy between the heap and the native array
 
     private final int n;
-    private final DoublePointer a; // (n, n): J·H·J damped, then R⁻¹ in its upper triangle (column-major)
+    private final FloatPointer a; // (n, n): J·H·J damped, then R⁻¹ in its upper triangle (column-major)
 
-    private InverseHessianFactor(int n, DoublePointer a) {
+    private InverseHessianFactor(int n, FloatPointer a) {
         this.n = n;
         this.a = a;
     }
@@ -42,9 +43,9 @@ final class InverseHessianFactor implements AutoCloseable {
         }
         double damp = damping * trace / n;
         long size = (long) n * n;
-        DoublePointer a = new DoublePointer(size);
+        FloatPointer a = new FloatPointer(size);
         try {
-            double[] buffer = new double[(int) Math.min(size, CHUNK)];
+            float[] buffer = new float[(int) Math.min(size, CHUNK)];
             // A[k] = H[n² − 1 − k]: heap range [start, end) of H lands reversed at A[n² − end, n² − start)
             for (long start = 0; start < size; start += buffer.length) {
                 int len = (int) Math.min(buffer.length, size - start);
@@ -56,7 +57,7 @@ final class InverseHessianFactor implements AutoCloseable {
             a.position(0);
             for (int j = 0; j < n; j++) {
                 long diagonal = (long) (n - 1 - j) * (n + 1); // H[j][j] reversed
-                a.put(diagonal, (dead[j] ? 1.0 : h[j * n + j]) + damp);
+                a.put(diagonal, (float) ((dead[j] ? 1.0 : h[j * n + j]) + damp));
             }
             checkArgument(DenseLinearAlgebra.upperCholeskyInPlace(a, n), "Cannot run GPTQ: the damped Hessian (order "
                     + "%d) is not positive definite (is it a sum of x·xᵀ over finite inputs?)", n);
@@ -76,7 +77,7 @@ final class InverseHessianFactor implements AutoCloseable {
         int width = n - from;
         checkArgument(dst.length >= (long) (r1 - r0) * width, "[BUG] %d values for %d rows of %d", dst.length,
                 r1 - r0, width);
-        double[] tmp = new double[width];
+        float[] tmp = new float[width];
         for (int i = r0; i < r1; i++) {
             // U[i][j] = A[n² − 1 − i·n − j] for j in [from, n): a contiguous range of A, reversed
             a.position((long) n * (n - 1 - i)).get(tmp, 0, width);

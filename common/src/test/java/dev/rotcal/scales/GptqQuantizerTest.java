@@ -292,7 +292,8 @@ class GptqQuantizerTest {
                     }
                     v += inv * damped[k * in + j];
                 }
-                assertThat(v).as("(UᵀU·H)[%d, %d]", i, j).isCloseTo(i == j ? 1 : 0, within(1e-9));
+                // U in float32, as gptq.py's: the identity to float rounding times H's conditioning
+                assertThat(v).as("(UᵀU·H)[%d, %d]", i, j).isCloseTo(i == j ? 1 : 0, within(1e-5));
             }
         }
     }

@@ -253,9 +253,28 @@ public final class ModelRotation {
      * @return (d, in) row-major
      */
     static double[] writerSide(float[] w, int in, double[] r1, int d) {
-        double[] a = toDouble(w);                                    // (d, in)
-        double[] c = new double[a.length];                           // (d, in)
-        DenseLinearAlgebra.gemm(true, false, d, in, d, 1.0, r1, a, 0.0, c);
+        double[] c = new double[Math.multiplyExact(d, in)];          // (d, in)
+        // column chunks: W's columns are independent under R1ᵀ·W, and only one chunk of W is in double at a time
+        // (at LLaMA-3-70B's down_proj a whole double copy would be 1.75 GiB more on the heap)
+        int chunk = Math.min(in, CHUNK_ROWS);
+        double[] a = new double[Math.multiplyExact(d, chunk)];       // (d, chunk) W[:, c0:c1]
+        double[] part = new double[a.length];                        // (d, chunk) R1ᵀ·W[:, c0:c1]
+        for (int c0 = 0; c0 < in; c0 += chunk) {
+            int n = Math.min(chunk, in - c0);
+            if (n < chunk) {
+                a = new double[d * n];
+                part = new double[d * n];
+            }
+            for (int r = 0; r < d; r++) {
+                for (int j = 0; j < n; j++) {
+                    a[r * n + j] = w[r * in + c0 + j];
+                }
+            }
+            DenseLinearAlgebra.gemm(true, false, d, n, d, 1.0, r1, a, 0.0, part);
+            for (int r = 0; r < d; r++) {
+                System.arraycopy(part, r * n, c, r * in + c0, n);
+            }
+        }
         return c;
     }
 

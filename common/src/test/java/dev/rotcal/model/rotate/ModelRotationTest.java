@@ -190,4 +190,24 @@ class ModelRotationTest {
                 OnlineRotationSpec.hadamard("R4", 48))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("intermediate_size is 112");
     }
+
+    @Test
+    void theWriterSideInColumnChunksEqualsOneProductOfTheWholeMatrix() {
+        Random rng = new Random(71);
+        int d = 48;
+        int in = 2500;                                   // chunks of 1024, 1024 and a short 452
+        double[] r1 = RandomOrthogonal.matrix(d, 7);
+        float[] w = new float[d * in];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) rng.nextGaussian();
+        }
+        double[] a = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            a[i] = w[i];
+        }
+        double[] plain = new double[w.length];           // R1ᵀ·W as one dgemm
+        dev.rotcal.linalg.DenseLinearAlgebra.gemm(true, false, d, in, d, 1.0, r1, a, 0.0, plain);
+        assertThat(ModelRotation.writerSide(w, in, r1, d)).as("column chunks of R1ᵀ·W, bit for bit")
+                .containsExactly(plain);
+    }
 }

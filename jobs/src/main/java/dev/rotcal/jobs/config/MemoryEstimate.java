@@ -153,32 +153,39 @@ public final class MemoryEstimate {
             long samples = F * scales.sampleRows() * (2 * d + q + inter);
             long passTask = 2 * block + forward + F * seqLen * (q + inter + 2 * kv) + hessianBytes + samples
                     + LayerStatisticsShards.BAND_BYTES;
-            long groupHessian = hessians ? F * Math.max(inter * inter, d * d) : 0;
-            long weightsDouble = hessians ? D * d * inter : 0;
-            long groupWeights = F * Math.max(2 * d * inter, d * (q + 2 * kv));
-            long outputs = weightsDouble + 3 * F * d * inter;
-            long solveTask = groupHessian + groupWeights + outputs + samples * 2;
-            long rotation = 2 * layerWeights + 2 * D * d * inter;
+            // per group: its input's Hessian, its own copy of its projections, then for its widest linear GPTQ's W
+            // in double and each method's outputs (≈ 3 float copies); the largest group decides
+            long solveTask = samples * 2 + Math.max(
+                    Math.max(group(hessians, d, d * (q + 2 * kv), d * q), group(hessians, q, d * q, d * q)),
+                    Math.max(group(hessians, d, 2 * d * inter, d * inter),
+                            group(hessians, inter, d * inter, d * inter)));
+            // R1 in double on the driver, as the broadcast's value and as its serialized blocks; the stage's
+            // persisted blocks (serialized): both alive through every phase
+            long always = 3 * D * d * d + F * scales.sequences() * seqLen * d;
+            // the rotation: the layer as read and as rotated, down_proj's R1ᵀ·W in double (in column chunks) and
+            // its float copy
+            long rotation = 2 * layerWeights + D * d * inter + F * d * inter;
             long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
             List<Phase> phases = List.of(
-                    new Phase("rotation", rotation, block, false, false),
-                    new Phase("rotation in a solve", rotation, groupHessian, false, true),
-                    new Phase("statistics", 0, passTask, false, false),
-                    new Phase("solve", 0, solveTask, true, false),
-                    new Phase("forward", F * d * inter * 2, 2 * block + forward, false, false));
-            // native: the one rotated layer in ND4J buffers, plus per task the largest of GPTQ's U in double
+                    new Phase("rotation", always + rotation, block, false, false),
+                    new Phase("rotation in a solve", always + rotation, hessians ? F * inter * inter : 0, false,
+                            true),
+                    new Phase("statistics", always, passTask, false, false),
+                    new Phase("solve", always, solveTask, true, false),
+                    new Phase("forward", always + F * d * inter * 2, 2 * block + forward, false, false));
+            // native: the one rotated layer in ND4J buffers, plus per task GPTQ's U in float32 as gptq.py's
             // (down_proj: inter²)
-            long taskNative = hessians ? D * inter * inter : D * d * d;
+            long taskNative = hessians ? F * inter * inter : 0;
             out.add(new Stage("scales", layerFile, phases, layerWeights, taskNative,
                     String.format(Locale.ROOT, "rotation of the layer %s; statistics task: %d × %d tokens, %s%s;"
-                                    + " solve task: %s, the group's weights %s and the largest linear's outputs (%s);"
+                                    + " solve task: %s; R1's copies and the persisted windows %s;"
                                     + " native: the rotated layer %s, per task GPTQ's U %s; driver: one layer's file"
                                     + " (%s)", gib(rotation),
                             scalesRows / seqLen, seqLen, gib(forward), hessians ? String.format(Locale.ROOT,
                                     ", Hessians Σ XᵀX in float32 (down_proj %d²) %s", inter, gib(hessianBytes)) : "",
-                            hessians ? "down_proj Hessian " + inter + "² assembled " + gib(groupHessian)
-                                    : "no Hessians", gib(groupWeights), gib(outputs), gib(layerWeights),
-                            gib(taskNative), gib(layerFile))));
+                            hessians ? "down_proj Hessian " + inter + "², its weights, GPTQ's W and the outputs "
+                                    + gib(solveTask) : "the weights and outputs " + gib(solveTask), gib(always),
+                            gib(layerWeights), gib(taskNative), gib(layerFile))));
         }
 
         EvaluateSettings ev = settings.evaluate();
@@ -196,6 +203,15 @@ public final class MemoryEstimate {
                     gib((long) variants * layerWeights), vocab, d, gib(heads))));
         }
         return new MemoryEstimate(out);
+    }
+
+    /**
+     * One solve task's heap: the group input's (in, in) Hessian in float32 (with Hessians), its projections' copy
+     * ({@code weights} values), and for its widest linear ({@code widest} values) GPTQ's W in double (with Hessians)
+     * and each method's outputs, ≈ 3 float copies.
+     */
+    private static long group(boolean hessians, long in, long weights, long widest) {
+        return (hessians ? F * in * in + D * widest : 0) + F * weights + 3 * F * widest;
     }
 
     /** "1.23 GiB". */
