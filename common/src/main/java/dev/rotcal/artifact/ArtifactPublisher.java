@@ -174,6 +174,7 @@ public final class ArtifactPublisher implements Closeable {
             throw e;
         }
         deleteStaging(null);
+        deleteStaleAttempts();
         long bytes = files.stream().mapToLong(ArtifactFile::bytes).sum();
         LOG.info("Published run {} at {}: {} files, {} bytes", layout.runId(), layout.runUri(), files.size(), bytes);
         return manifest;
@@ -240,6 +241,29 @@ public final class ArtifactPublisher implements Closeable {
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("Could not tidy {}: {}", layout.stagingRootUri(), e.getMessage());
+        }
+    }
+
+    /**
+     * After a successful commit: the run id's other staging attempts (left by a killed driver or a failed commit)
+     * can never publish — the run is published now — so they go too, instead of leaking.
+     */
+    private void deleteStaleAttempts() {
+        try {
+            String prefix = layout.runId() + "-";
+            for (StorageEntry e : storage.list(layout.stagingRootUri(), false)) {
+                String name = e.relativePath();
+                if (e.directory() && name.startsWith(prefix) && !stagingUri.endsWith("/" + name)) {
+                    LOG.info("Removing a stale staging attempt of run {}: {}", layout.runId(), e.uri());
+                    deleteQuietly(storage, e.uri(), null);
+                }
+            }
+            if (storage.exists(layout.stagingRootUri())
+                    && storage.list(layout.stagingRootUri(), false).isEmpty()) {
+                storage.delete(layout.stagingRootUri());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not remove stale staging attempts under {}: {}", layout.stagingRootUri(), e.getMessage());
         }
     }
 

@@ -43,6 +43,23 @@ class ArtifactPublisherTest {
         }
     }
 
+    @Test
+    void aSuccessfulPublishRemovesTheRunIdsStaleAttemptsAndKeepsOtherRuns() throws IOException {
+        ArtifactLayout layout = layout("run-9");
+        String stale = layout.stagingUri("dead1");
+        String other = layout("run-10").stagingUri("live2");
+        for (String dir : new String[] {stale, other}) {
+            try (java.io.OutputStream out = storage.create(dir + "/rotation.safetensors", false)) {
+                out.write(new byte[] {1, 2, 3});
+            }
+        }
+
+        publishSample(storage, layout, false, "a");
+
+        assertThat(storage.exists(stale)).as("an attempt a killed driver left can never publish: removed").isFalse();
+        assertThat(storage.exists(other + "/rotation.safetensors")).as("another run id's staging stays").isTrue();
+    }
+
     static Manifest draft(String runId, Object config) {
         return Manifest.draft("0.1.0-test", runId, new Manifest.Model("Tiny-LM", "file:/models/tiny", Sha256.of(new byte[0])),
                 new Manifest.Data(Sha256.of(new byte[] {1})), Map.of("r1_init", 42L), Manifest.tree(config),
