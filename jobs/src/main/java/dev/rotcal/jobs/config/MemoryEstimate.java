@@ -128,9 +128,10 @@ public final class MemoryEstimate {
         long refineTask = F * chunk * d * 3 + D * d * d + F * d * d + persisted;
         int fanIn = Math.max(2, (int) Math.ceil(Math.sqrt(partitions)));
         long merged = Math.min(partitions, fanIn);
-        long refineDriver = D * d * d * (7 + 2 + 2 * merged + 1);
+        // the solve: R, C, C's copy, and dgesdd's U, Vᵀ and workspace (≈ 4 d²) — the larger of the two solvers
+        long refineDriver = D * d * d * (10 + 2 + 2 * merged + 1);
         out.add(new Stage("refine", refineDriver, refineTask, 0, 0, String.format(Locale.ROOT,
-                "driver: R, C and the Procrustes solve's workspace ≈ 7 × %d² doubles, R's broadcast and %d partial"
+                "driver: R, C and the Procrustes solve's workspace ≈ 10 × %d² doubles, R's broadcast and %d partial"
                         + " accumulators (%s); task: %d-row chunks, the %d² accumulator in double and its %s of the"
                         + " persisted rows", d, merged, gib(refineDriver), chunk, d, gib(persisted))));
 
