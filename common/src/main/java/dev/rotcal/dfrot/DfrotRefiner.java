@@ -88,9 +88,16 @@ public final class DfrotRefiner {
      * @param orthogonalityDeviation ‖R_newᵀ·R_new − I‖_max
      * @param seconds                wall time of the step (accumulate + solve)
      * @param solveSeconds           of which the Procrustes solve on the driver (does not shrink with executors)
+     * @param pass                   of which the pass over the rows, split (broadcast, executors, driver merge), or
+     *                               null when the rows do not report it
      */
     public record Iteration(int iteration, ProcrustesLoss loss, double maxDelta, double orthogonalityDeviation,
-                            double seconds, double solveSeconds) {
+                            double seconds, double solveSeconds, PassSeconds pass) {
+        /** Without the pass's split (rows that do not report it). */
+        public Iteration(int iteration, ProcrustesLoss loss, double maxDelta, double orthogonalityDeviation,
+                         double seconds, double solveSeconds) {
+            this(iteration, loss, maxDelta, orthogonalityDeviation, seconds, solveSeconds, null);
+        }
     }
 
     /**
@@ -207,7 +214,8 @@ public final class DfrotRefiner {
             double[] next = settings.solver().solve(accumulator.crossProduct(), d);
             long solveEnd = System.nanoTime();
             Iteration step = new Iteration(k, accumulator.loss(), maxAbsDifference(next, r),
-                    Orthogonality.maxDeviation(next, d), (solveEnd - begin) / 1e9, (solveEnd - solveStart) / 1e9);
+                    Orthogonality.maxDeviation(next, d), (solveEnd - begin) / 1e9, (solveEnd - solveStart) / 1e9,
+                    rows.lastPass().orElse(null));
             history.add(step);
             double perStep = (System.nanoTime() - loopStart) / 1e9 / (k - first + 1);
             logStep(step, perStep * (settings.iterations() - k));
@@ -224,11 +232,14 @@ public final class DfrotRefiner {
     private void logStep(Iteration step, double etaSeconds) {
         ProcrustesLoss loss = step.loss();
         LOG.info("iteration {}/{}: loss {} (common {}, massive alpha²·{}), mean error common {} massive {}, "
-                        + "weighted rows {}, max|dR| {}, max|RᵀR - I| {}, {} s (solve {} s), ETA {}",
+                        + "weighted rows {}, max|dR| {}, max|RᵀR - I| {}, {} s ({} s), ETA {}",
                 step.iteration(), settings.iterations(), fmt(loss.weightedTotal()), fmt(loss.weightedCommon()),
                 fmt(loss.squaredMassive()), fmt(loss.errors().commonMean()), fmt(loss.errors().massiveMean()),
                 loss.errors().massiveRows(), fmt(step.maxDelta()), fmt(step.orthogonalityDeviation()),
-                String.format("%.3f", step.seconds()), String.format("%.3f", step.solveSeconds()),
+                String.format("%.3f", step.seconds()), step.pass() == null
+                        ? String.format("solve %.3f", step.solveSeconds())
+                        : String.format("executors %.3f, driver merge %.3f, broadcast %.3f, solve %.3f",
+                                step.pass().tasks(), step.pass().merge(), step.pass().broadcast(), step.solveSeconds()),
                 Eta.format(etaSeconds));
     }
 
@@ -238,11 +249,15 @@ public final class DfrotRefiner {
         for (int k = 1; k < curve.length; k++) {
             best = curve[k] < curve[best] ? k : best;
         }
+        double seconds = result.history().stream().mapToDouble(Iteration::seconds).sum();
+        double solve = result.history().stream().mapToDouble(Iteration::solveSeconds).sum();
         LOG.info("DFRot refine done: {} iterations (no early stop); weighted loss {} -> {} (min {} after step {}), "
-                        + "{}; mean error common {} -> {}, massive {} -> {}", settings.iterations(), fmt(curve[0]),
+                        + "{}; mean error common {} -> {}, massive {} -> {}; {} s in the steps, the driver's solve {} %",
+                settings.iterations(), fmt(curve[0]),
                 fmt(curve[curve.length - 1]), fmt(curve[best]), best, result.monotone() ? "monotone" : "not monotone",
                 fmt(result.initialErrors().commonMean()), fmt(result.finalErrors().commonMean()),
-                fmt(result.initialErrors().massiveMean()), fmt(result.finalErrors().massiveMean()));
+                fmt(result.initialErrors().massiveMean()), fmt(result.finalErrors().massiveMean()),
+                String.format("%.1f", seconds), String.format("%.0f", seconds > 0 ? 100 * solve / seconds : 0));
     }
 
     private static String fmt(double v) {

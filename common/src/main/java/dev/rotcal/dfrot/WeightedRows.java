@@ -17,4 +17,9 @@ public interface WeightedRows {
      * @param r (d, d) row-major rotation
      */
     ProcrustesAccumulator accumulate(double[] r);
+
+    /** How the last {@link #accumulate} spent its time, when the rows know (spread over a cluster). */
+    default java.util.Optional<PassSeconds> lastPass() {
+        return java.util.Optional.empty();
+    }
 }

@@ -86,6 +86,11 @@ final class RunMetrics {
             s.put("orthogonality_deviation", step.orthogonalityDeviation());
             s.put("seconds", step.seconds());
             s.put("solve_seconds", step.solveSeconds());
+            if (step.pass() != null) { // the pass over the rows, split: R's broadcast, the executors, the merge
+                s.put("broadcast_seconds", step.pass().broadcast());
+                s.put("executor_seconds", step.pass().tasks());
+                s.put("merge_seconds", step.pass().merge());
+            }
             steps.add(s);
         }
         node.set("final", step(result.finalLoss()));

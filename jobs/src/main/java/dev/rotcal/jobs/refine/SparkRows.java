@@ -1,6 +1,7 @@
 package dev.rotcal.jobs.refine;
 
 import dev.rotcal.dfrot.LossQuantizer;
+import dev.rotcal.dfrot.PassSeconds;
 import dev.rotcal.dfrot.ProcrustesAccumulator;
 import dev.rotcal.dfrot.WeightedRows;
 import dev.rotcal.jobs.capture.ActivationChunk;
@@ -26,6 +27,7 @@ public final class SparkRows implements WeightedRows {
     private final int bits;          // the loss quantizer
     private final float clipRatio;
     private int passes;
+    private PassSeconds lastPass;
 
     /**
      * @param rows        the persisted calibration rows
@@ -57,15 +59,24 @@ public final class SparkRows implements WeightedRows {
     }
 
     @Override
+    public java.util.Optional<PassSeconds> lastPass() {
+        return java.util.Optional.ofNullable(lastPass);
+    }
+
+    @Override
     public ProcrustesAccumulator accumulate(double[] r) {
+        long start = System.nanoTime();
         Broadcast<double[]> rotation = sc.broadcast(r);
+        double broadcast = (System.nanoTime() - start) / 1e9;
         passes++;
         try (JobGroups.Group g = JobGroups.enter(sc, "refine", "%s: pass %d, C = A_wᵀ·Q(A_w·R) over %d partitions",
                 label, passes, rows.getNumPartitions())) {
             JavaRDD<ProcrustesAccumulator> partials = rows.mapPartitions(
                     new AccumulatePartition(rotation, massiveKeys, alpha, d, blasThreads, bits, clipRatio));
-            return DeterministicTreeAggregate.merge(partials, ProcrustesAccumulator::merge,
-                    new ProcrustesAccumulator(d, bits, clipRatio));
+            DeterministicTreeAggregate.Timed<ProcrustesAccumulator> merged = DeterministicTreeAggregate.mergeTimed(
+                    partials, ProcrustesAccumulator::merge, new ProcrustesAccumulator(d, bits, clipRatio));
+            lastPass = new PassSeconds(broadcast, merged.jobSeconds(), merged.driverMergeSeconds());
+            return merged.value();
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {

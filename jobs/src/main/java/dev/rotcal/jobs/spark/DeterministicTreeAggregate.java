@@ -28,6 +28,16 @@ public final class DeterministicTreeAggregate {
      * @param empty    the result when there is no partial at all
      */
     public static <T> T merge(JavaRDD<T> partials, Function2<T, T, T> merge, T empty) throws Exception {
+        return mergeTimed(partials, merge, empty).value();
+    }
+
+    /** The merged value and how long the Spark job and the driver's final merge took. */
+    public record Timed<T>(T value, double jobSeconds, double driverMergeSeconds) {
+    }
+
+    /** As {@link #merge}, timing the job (the executors' work and their merges) apart from the driver's fold. */
+    public static <T> Timed<T> mergeTimed(JavaRDD<T> partials, Function2<T, T, T> merge, T empty) throws Exception {
+        long start = System.nanoTime();
         int partitions = partials.getNumPartitions();
         int fanIn = Math.max(2, (int) Math.ceil(Math.sqrt(partitions)));
         List<T> inOrder;
@@ -42,7 +52,9 @@ public final class DeterministicTreeAggregate {
                     .mapPartitions(it -> mergeGroup(it, merge))
                     .collect();
         }
-        return fold(inOrder, merge, empty);
+        long collected = System.nanoTime();
+        T value = fold(inOrder, merge, empty);
+        return new Timed<>(value, (collected - start) / 1e9, (System.nanoTime() - collected) / 1e9);
     }
 
     private static <T> Iterator<Tuple2<Integer, Tuple2<Integer, T>>> tagged(int index, Iterator<T> it, int fanIn) {

@@ -120,6 +120,15 @@ class DistributedRefineTest {
         LOG.info("distributed vs reference: max |ΔR| = {}, max relative loss difference = {}", rDifference,
                 lossDifference);
         assertThat(distributed.history()).as("both ran every iteration").hasSameSizeAs(expected.history());
+        assertThat(distributed.history()).as("each step's pass split into broadcast, executors and driver merge")
+                .allSatisfy(step -> {
+                    assertThat(step.pass()).isNotNull();
+                    assertThat(step.pass().broadcast() + step.pass().tasks() + step.pass().merge()
+                            + step.solveSeconds()).isPositive().isLessThanOrEqualTo(step.seconds() + 1e-9);
+                    assertThat(step.pass().tasks()).isPositive();
+                });
+        assertThat(expected.history()).as("in-memory rows report no split").allSatisfy(step ->
+                assertThat(step.pass()).isNull());
         assertThat(rDifference).as("R of the refine stage equals the reference's to 1e-4").isLessThan(1e-4);
         assertThat(lossDifference).as("the loss curves agree to 1e-4 relative").isLessThan(1e-4);
         assertThat(distributed.finalErrors().massiveRows()).as("the same rows are massive on both sides")
