@@ -70,6 +70,13 @@ public final class CalibrationJob {
 
     /** Runs the whole calibration and publishes the artifact; returns what the summary prints. */
     public RunSummary run(SparkConf sparkConf, boolean resume) throws IOException {
+        // one run per run id, before any work
+        try (RunLease lease = RunLease.acquire(storage, checkpointsUri(), preflight.layout().runId())) {
+            return runHoldingTheLease(sparkConf, resume);
+        }
+    }
+
+    private RunSummary runHoldingTheLease(SparkConf sparkConf, boolean resume) throws IOException {
         long runStart = System.nanoTime();
         Map<String, Double> seconds = new LinkedHashMap<>();
         CalibrationInput input = input(seconds);
@@ -283,8 +290,13 @@ public final class CalibrationJob {
     }
 
     private String checkpointUri() {
+        return checkpointsUri() + "/refine.safetensors";
+    }
+
+    /** {@code <model>/_checkpoints/<run-id>}: the run's refine checkpoint and its lease. */
+    private String checkpointsUri() {
         ArtifactLayout layout = preflight.layout();
-        return layout.modelUri() + "/_checkpoints/" + layout.runId() + "/refine.safetensors";
+        return layout.modelUri() + "/_checkpoints/" + layout.runId();
     }
 
     private static double elapsed(long start) {

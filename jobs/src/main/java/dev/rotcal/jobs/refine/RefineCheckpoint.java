@@ -113,11 +113,15 @@ public record RefineCheckpoint(Storage storage, String uri) {
         }
     }
 
-    /** Removes the checkpoint and its run folder (after a successful publish). */
+    /** Removes the checkpoint (after a successful publish), and its folder when nothing else (the run's lease) is in it. */
     public void delete() {
         String folder = uri.substring(0, uri.lastIndexOf('/'));
         try {
-            storage.delete(folder);
+            storage.delete(uri);
+            storage.delete(tmpUri());
+            if (storage.exists(folder) && storage.list(folder, false).isEmpty()) {
+                storage.delete(folder);
+            }
         } catch (IOException e) {
             LOG.warn("Could not delete the refine checkpoint {}: {}", uri, e.getMessage());
         }

@@ -109,6 +109,23 @@ class CalibrateBadInputTest {
     }
 
     @Test
+    void aSecondRunWithALiveRunsIdIsRefusedAtOnceNamingTheHolder() throws IOException {
+        Path out = dir.resolve("out-lease");
+        Path lease = java.nio.file.Files.createDirectories(out.resolve("demo/_checkpoints/bad")).resolve("lease.json");
+        java.nio.file.Files.writeString(lease, "{\"token\":\"other\",\"host\":\"worker-7\",\"pid\":4242,"
+                + "\"started\":\"2026-12-07T10:00:00Z\",\"renewedMillis\":" + System.currentTimeMillis() + "}");
+        long start = System.nanoTime();
+
+        CliRun run = calibrate(local(model, out, "rotcal.spark.master=\"spark://127.0.0.1:9\""));
+
+        assertThat((System.nanoTime() - start) / 1e9).as("refused before any Spark work").isLessThan(10);
+        assertOneInputErrorLine(run, "a live run holds the run id").startsWith("Cannot start run bad: another run")
+                .contains("worker-7 pid 4242");
+        assertThat(lease).as("the live run's lease is left alone").exists();
+        assertNothingPublished(out);
+    }
+
+    @Test
     void aHiddenSizeWithoutHadamardMatrix() throws IOException {
         Path broken = DemoRuns.copyFolder(model, dir.resolve("hidden-100"));
         ObjectMapper json = new ObjectMapper();
