@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One run per run id: a lease file ({@code <model>/_checkpoints/<run-id>/lease.json}) taken before any work, renewed
  * every {@link #RENEW_SECONDS} s while the run lives and deleted when it ends. A second run with the same id is refused
- * at once with one line naming the holder; a lease not renewed for {@link #EXPIRY_SECONDS} s belongs to a dead run and
- * is taken over (so {@code --resume} of a killed driver needs no clean-up); deleting the file takes it over at once.
+ * at once with one line naming the holder; a lease not renewed for {@link #EXPIRY_SECONDS} s, or whose holder was a
+ * process of this host that is gone, belongs to a dead run and is taken over (so {@code --resume} of a killed driver
+ * needs no clean-up); deleting the file takes it over at once.
  *
  * <p>Guarantees: the lease is created with create-if-absent, which HDFS makes atomic but S3A (Hadoop 3.3: no
  * conditional writes) and Hadoop's local file system do as a check then a write. So every start writes, waits
@@ -66,11 +67,14 @@ public final class RunLease implements AutoCloseable {
         if (storage.exists(uri)) {
             Holder other = read(storage, uri);
             long silent = (System.currentTimeMillis() - other.renewedMillis()) / 1000;
-            if (silent < EXPIRY_SECONDS) {
+            boolean deadHere = other.host().equals(mine.host())
+                    && ProcessHandle.of(other.pid()).map(p -> !p.isAlive()).orElse(true);
+            if (silent < EXPIRY_SECONDS && !deadHere) {
                 throw held(runId, uri, other, silent);
             }
-            LOG.warn("Taking over the lease of run {}: its holder ({} pid {}, started {}) has not renewed it for {} s",
-                    runId, other.host(), other.pid(), other.started(), silent);
+            LOG.warn("Taking over the lease of run {}: its holder ({} pid {}, started {}) {}", runId, other.host(),
+                    other.pid(), other.started(), deadHere ? "is no longer running on this host"
+                            : "has not renewed it for " + silent + " s");
             storage.delete(uri);
         }
         for (int attempt = 1; ; attempt++) {

@@ -54,6 +54,22 @@ class RunLeaseTest {
     }
 
     @Test
+    void aLeaseOfAProcessOfThisHostThatIsGoneIsTakenOverAtOnce() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        try (HadoopStorage storage = HadoopStorage.of(Map.of())) {
+            Path lease = Files.createDirectories(dir.resolve("m/_checkpoints/r3")).resolve("lease.json");
+            Files.writeString(lease, "{\"token\":\"t\",\"host\":\"" + java.net.InetAddress.getLocalHost().getHostName()
+                    + "\",\"pid\":" + gone.pid() + ",\"started\":\"2026-12-07T00:00:00Z\",\"renewedMillis\":"
+                    + System.currentTimeMillis() + "}");
+            try (RunLease taken = RunLease.acquire(storage, dir.resolve("m/_checkpoints/r3").toUri().toString(), "r3")) {
+                assertThat(Files.readString(lease)).as("a killed driver's lease: resume needs no wait")
+                        .contains("\"pid\":" + ProcessHandle.current().pid());
+            }
+        }
+    }
+
+    @Test
     void ofTwoSimultaneousStartsExactlyOneRuns() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (HadoopStorage storage = HadoopStorage.of(Map.of())) {
