@@ -1,7 +1,8 @@
 """Airflow DAG: a daily rotcal calibration on a Spark cluster, then a check of the published artifact.
 
-    calibrate  SparkSubmitOperator: spark-submit … rotcal-jobs-*-shaded.jar calibrate --config … --set …
-        │      (the run id is the logical date, e.g. 2026-11-22; the overlay comes from an Airflow Variable)
+    calibrate  SparkSubmitOperator: spark-submit … rotcal-jobs-*-shaded.jar calibrate --resume --config … --set …
+        │      (the run id is the logical date, e.g. 2026-11-22; the overlay comes from an Airflow Variable; a retry
+        │      resumes from the run's checkpoint; exit 2 / 3 fail the task without a retry, 4 and 1 are retried)
         ▼
     inspect    SparkSubmitOperator: spark-submit … rotcal-jobs-*-shaded.jar inspect <prefix>/<run id>
                (exit 0 only when the manifest is there and every file's size and sha256 match)
@@ -23,6 +24,7 @@ README's spark-submit command without Airflow installed.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 DAG_ID = "rotcal_calibrate"
@@ -74,9 +76,25 @@ def spark_conf(home: str) -> dict[str, str]:
     }
 
 
+# rotcal's exit codes (README "Exit codes") that retrying unchanged cannot fix: the task fails without a retry.
+NO_RETRY_EXIT_CODES = {2: "bad input or configuration", 3: "not enough resources"}
+
+
+def exit_code_of(message: str):
+    """The spark-submit exit code in SparkSubmitHook's failure ("… Error code is: 4."), or None."""
+    match = re.search(r"Error code is: (\d+)", message)
+    return int(match.group(1)) if match else None
+
+
+def retryable(code) -> bool:
+    """Whether Airflow should retry a calibrate task that exited with `code` (transient 4, internal 1, unknown)."""
+    return code not in NO_RETRY_EXIT_CODES
+
+
 def calibrate_arguments(home: str, run_id: str, overlay: str) -> list[str]:
-    """rotcal's arguments for one calibration: the conf/ overlays, then the Variable's overlay, then the run id."""
-    args = ["calibrate"]
+    """rotcal's arguments for one calibration: --resume (a retry continues from the run's refine checkpoint; a first
+    try has none and starts fresh), the conf/ overlays, then the Variable's overlay, then the run id."""
+    args = ["calibrate", "--resume"]
     for config in CONFIGS:
         args += ["--config", f"{home}/{config}"]
     return args + ["--set", f"rotcal={overlay}", "--set", f"rotcal.run-id={run_id}"]
@@ -110,7 +128,21 @@ def spark_submit_command(master: str, kwargs: dict) -> list[str]:
 def build_dag():
     """The DAG (imports Airflow and the Spark provider: apache-airflow-providers-apache-spark)."""
     from airflow import DAG
+    from airflow.exceptions import AirflowFailException
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+    class RotcalSubmitOperator(SparkSubmitOperator):
+        """SparkSubmitOperator that fails without a retry when rotcal says retrying cannot help (exit 2 or 3)."""
+
+        def execute(self, context):
+            try:
+                return super().execute(context)
+            except Exception as error:  # AirflowException from SparkSubmitHook, with the exit code in its text
+                code = exit_code_of(str(error))
+                if not retryable(code):
+                    raise AirflowFailException(f"rotcal exited with {code} ({NO_RETRY_EXIT_CODES[code]}): not "
+                                               "retried; fix the input or the resources, then clear the task") from error
+                raise
 
     home = HOME_TEMPLATE  # application, conf and application_args are templated fields of SparkSubmitOperator
     with DAG(
@@ -123,7 +155,7 @@ def build_dag():
         default_args={"retries": 1, "retry_delay": timedelta(minutes=10)},
         tags=["rotcal"],
     ) as dag:
-        calibrate = SparkSubmitOperator(
+        calibrate = RotcalSubmitOperator(
             task_id="calibrate",
             execution_timeout=timedelta(hours=6),
             **submit_kwargs(home, calibrate_arguments(home, RUN_ID_TEMPLATE, OVERLAY_TEMPLATE),

@@ -43,6 +43,10 @@ class StubDAG:
         return False
 
 
+class StubAirflowFailException(Exception):
+    """airflow.exceptions.AirflowFailException: a failure Airflow does not retry."""
+
+
 class StubSparkSubmitOperator:
     """SparkSubmitOperator: records its keyword arguments and the >> dependencies."""
 
@@ -55,6 +59,14 @@ class StubSparkSubmitOperator:
         assert task_id not in StubDAG.current.tasks, f"duplicate task id {task_id}"
         StubDAG.current.tasks[task_id] = self
 
+    def execute(self, context):
+        """SparkSubmitHook's failure for the exit code the test sets on the operator."""
+        if self.exit_code:
+            raise RuntimeError(f"Cannot execute: spark-submit … Error code is: {self.exit_code}.")
+        return None
+
+    exit_code = 0
+
     def __rshift__(self, other):
         self.downstream.add(other.task_id)
         other.upstream.add(self.task_id)
@@ -63,13 +75,14 @@ class StubSparkSubmitOperator:
 
 def load_dag_module():
     """Imports rotcal_calibrate.py with airflow and the Spark provider stubbed in sys.modules."""
-    names = ["airflow", "airflow.models", "airflow.providers", "airflow.providers.apache",
+    names = ["airflow", "airflow.models", "airflow.exceptions", "airflow.providers", "airflow.providers.apache",
              "airflow.providers.apache.spark", "airflow.providers.apache.spark.operators",
              "airflow.providers.apache.spark.operators.spark_submit"]
     saved = {name: sys.modules.get(name) for name in names}
     for name in names:
         sys.modules[name] = types.ModuleType(name)
     sys.modules["airflow"].DAG = StubDAG
+    sys.modules["airflow.exceptions"].AirflowFailException = StubAirflowFailException
     sys.modules["airflow.providers.apache.spark.operators.spark_submit"].SparkSubmitOperator = StubSparkSubmitOperator
     try:
         spec = importlib.util.spec_from_file_location("rotcal_calibrate_under_test", DAG_FILE)
@@ -185,6 +198,21 @@ class RotcalCalibrateDagTest(unittest.TestCase):
         self.assertEqual(inspect["application_args"], ["inspect", "s3a://artifacts/rotcal/Meta-Llama-3-8B/2026-11-22"])
         for key in ("application", "java_class", "conf"):
             self.assertEqual(inspect[key], calibrate[key], f"inspect should submit with the same {key}")
+
+    def test_a_retry_resumes_and_bad_input_or_resources_are_not_retried(self):
+        args = self.dag.tasks["calibrate"].kwargs["application_args"]
+        self.assertEqual(args[:2], ["calibrate", "--resume"], "a retry continues from the run's refine checkpoint")
+        self.assertEqual(self.module.exit_code_of("Cannot execute: spark-submit x. Error code is: 2."), 2)
+        self.assertIsNone(self.module.exit_code_of("something else"))
+        calibrate = self.dag.tasks["calibrate"]
+        for code, retried in ((2, False), (3, False), (4, True), (1, True)):
+            calibrate.exit_code = code
+            with self.assertRaises(Exception) as raised:
+                calibrate.execute({})
+            failed_for_good = type(raised.exception).__name__ == "StubAirflowFailException"
+            self.assertEqual(not failed_for_good, retried, f"exit {code}: retried should be {retried}")
+        calibrate.exit_code = 0
+        self.assertIsNone(calibrate.execute({}))
 
     def test_run_id_key_exists_in_reference_conf(self):
         # rotcal.run-id is a top-level key of the rotcal block (not rotcal.output.run-id)
