@@ -120,6 +120,11 @@ public final class CliErrors {
         return Optional.empty();
     }
 
+    /** True when {@code error} is a failure a later retry can get past (the store unreachable, executors lost, …). */
+    public static boolean isTransient(Throwable error) {
+        return transientCause(error).isPresent();
+    }
+
     /** The first cause that a retry can get past, by class (or superclass) name or in an executor's failure text. */
     private static Optional<String> transientCause(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {

@@ -15,8 +15,20 @@ public final class HadoopSettings {
     private HadoopSettings() {
     }
 
+    /**
+     * S3A's retry budget unless the user sets it: Hadoop 3.3's defaults (20 SDK attempts, 7 S3A retries with growing
+     * pauses, 200 s socket timeout) kept an unreachable store silent for minutes. With these an operation on a dead
+     * endpoint fails in seconds, and the preflight retries it visibly ({@code Preflight}, one line per attempt).
+     */
+    public static final Map<String, String> S3A_DEFAULTS = Map.of(
+            "fs.s3a.attempts.maximum", "3",
+            "fs.s3a.retry.limit", "3",
+            "fs.s3a.retry.interval", "1s",
+            "fs.s3a.connection.establish.timeout", "10000",
+            "fs.s3a.connection.timeout", "60000");
+
     public static Map<String, String> of(SparkConf sparkConf, Map<String, String> rotcalHadoop) {
-        Map<String, String> merged = new TreeMap<>();
+        Map<String, String> merged = new TreeMap<>(S3A_DEFAULTS);
         for (Tuple2<String, String> kv : sparkConf.getAllWithPrefix("spark.hadoop.")) {
             merged.put(kv._1(), kv._2());
         }

@@ -10,6 +10,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -48,6 +49,8 @@ public final class Preflight {
     public PreflightResult check(RotcalSettings settings) throws IOException {
         long start = System.nanoTime();
         ArtifactLayout layout = layout(settings);
+        awaitStores(settings.calibratesModel() ? List.of(settings.model().uri(), layout.outputUri())
+                : List.of(settings.activations().uri(), layout.outputUri()));
         Optional<ModelConfig> modelConfig = Optional.empty();
         Optional<ActivationDumps> activationDumps = Optional.empty();
         Optional<HadamardOrder> hadamard = Optional.empty();
@@ -270,5 +273,48 @@ public final class Preflight {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    /** Attempts of {@link #awaitStores} before the failure is reported (as transient: exit code 4). */
+    static final int STORE_ATTEMPTS = 4;
+    static final long STORE_PAUSE_MILLIS = 5000;
+
+    /**
+     * Reaches every remote store the run uses before anything else: a store that does not answer (connection refused,
+     * timeouts, throttling) is retried {@link #STORE_ATTEMPTS} times with one WARN line per attempt naming the URI and
+     * the cause, then reported — the exit code then says "retry later" (CliErrors). Local files are not probed.
+     */
+    private void awaitStores(List<String> uris) throws IOException {
+        for (String uri : uris) {
+            if (uri == null || uri.isEmpty() || uri.startsWith("file:")) {
+                continue;
+            }
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    storage.exists(uri);
+                    break;
+                } catch (IOException | RuntimeException e) {
+                    if (!dev.rotcal.jobs.CliErrors.isTransient(e) || attempt == STORE_ATTEMPTS) {
+                        throw e;
+                    }
+                    LOG.warn("Cannot reach the store of {} (attempt {}/{}: {}); retrying in {} s", uri, attempt,
+                            STORE_ATTEMPTS, firstLine(rootCause(e)), STORE_PAUSE_MILLIS / 1000);
+                    try {
+                        Thread.sleep(STORE_PAUSE_MILLIS);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while waiting for " + uri);
+                    }
+                }
+            }
+        }
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
     }
 }

@@ -76,6 +76,33 @@ class PreflightS3Test {
     }
 
     @Test
+    void anUnreachableStoreIsRetriedVisiblyThenReportedAsTransient() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();                          // nothing listens there once closed
+        }
+        RotcalSettings down = settings(MODEL, DATA, "down",
+                "rotcal.hadoop.fs.s3a.endpoint=\"http://127.0.0.1:" + closed + "\"");
+        long start = System.nanoTime();
+        Throwable failure;
+        String logs;
+        try (dev.rotcal.jobs.testing.CapturedLogs captured = dev.rotcal.jobs.testing.CapturedLogs.capture("dev.rotcal")) {
+            failure = org.assertj.core.api.Assertions.catchThrowable(() -> check(down));
+            logs = captured.text();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(failure).as("the store never answers").isNotNull();
+        dev.rotcal.jobs.CliErrors.Report report = dev.rotcal.jobs.CliErrors.report(failure, java.util.Set.of());
+        assertThat(report.exitCode()).as("retry later: %s", report.line()).isEqualTo(dev.rotcal.jobs.CliErrors.TRANSIENT);
+        assertThat(report.line()).doesNotContain(s3.secretKey()).doesNotContain("\n");
+        assertThat(seconds).as("reported within the retry budget").isLessThan(90);
+        for (int attempt = 1; attempt < Preflight.STORE_ATTEMPTS; attempt++) {
+            assertThat(logs).as("one line per attempt").contains("Cannot reach the store of " + MODEL + " (attempt "
+                    + attempt + "/" + Preflight.STORE_ATTEMPTS);
+        }
+    }
+
+    @Test
     void passesOnS3() throws IOException {
         RotcalSettings settings = settings(MODEL, DATA, "fresh");
 
