@@ -102,7 +102,7 @@ public final class ModelRotation {
         float[] wq = readerSide(w.wq(), qWidth, w.inputNorm(), r1, d);
         float[] wk = readerSide(w.wk(), kvWidth, w.inputNorm(), r1, d);
         double[] wv = readerSideDouble(w.wv(), kvWidth, w.inputNorm(), r1, d);  // (kvWidth, d), R2 follows
-        double[] wo = writerSide(w.wo(), qWidth, r1, d);                    // (d, qWidth)
+        float[] wo = writerSide(w.wo(), qWidth, r1, d);                     // (d, qWidth)
         float[] bv = copyOrNull(w.bv());
         if (r2Spec != null) {
             rotateHeadOutputs(wv, shape.nKvHeads(), shape.headDim(), d, r2Spec);
@@ -111,12 +111,12 @@ public final class ModelRotation {
         }
         float[] wGate = readerSide(w.wGate(), inter, w.postAttentionNorm(), r1, d);
         float[] wUp = readerSide(w.wUp(), inter, w.postAttentionNorm(), r1, d);
-        double[] wDown = writerSide(w.wDown(), inter, r1, d);               // (d, intermediate)
+        float[] wDown = writerSide(w.wDown(), inter, r1, d);                // (d, intermediate)
         if (r4Spec != null) {
             rotateInputColumns(wDown, d, inter, r4Spec);
         }
         return new LayerWeights(ones(d), wq, copyOrNull(w.bq()), wk, copyOrNull(w.bk()), toFloat(wv), bv,
-                toFloat(wo), ones(d), wGate, wUp, toFloat(wDown));
+                wo, ones(d), wGate, wUp, wDown);
     }
 
     /**
@@ -247,15 +247,16 @@ public final class ModelRotation {
     }
 
     /**
-     * A writer into the residual stream: R1ᵀ·W in double.
+     * A writer into the residual stream: R1ᵀ·W, in double per column chunk, stored as float.
      *
      * @param w  (d, in) row-major
      * @return (d, in) row-major
      */
-    static double[] writerSide(float[] w, int in, double[] r1, int d) {
-        double[] c = new double[Math.multiplyExact(d, in)];          // (d, in)
-        // column chunks: W's columns are independent under R1ᵀ·W, and only one chunk of W is in double at a time
-        // (at LLaMA-3-70B's down_proj a whole double copy would be 1.75 GiB more on the heap)
+    static float[] writerSide(float[] w, int in, double[] r1, int d) {
+        float[] c = new float[Math.multiplyExact(d, in)];            // (d, in)
+        // column chunks: W's columns are independent under R1ᵀ·W; each chunk's product is in double and rounded to
+        // float once, so no (d, in) double array is ever held (at LLaMA-3-70B's down_proj two of them were 3.5 GiB,
+        // and with the layer around them the heap could not place them)
         int chunk = Math.min(in, CHUNK_ROWS);
         double[] a = new double[Math.multiplyExact(d, chunk)];       // (d, chunk) W[:, c0:c1]
         double[] part = new double[a.length];                        // (d, chunk) R1ᵀ·W[:, c0:c1]
@@ -272,7 +273,9 @@ public final class ModelRotation {
             }
             DenseLinearAlgebra.gemm(true, false, d, n, d, 1.0, r1, a, 0.0, part);
             for (int r = 0; r < d; r++) {
-                System.arraycopy(part, r * n, c, r * in + c0, n);
+                for (int j = 0; j < n; j++) {
+                    c[r * in + c0 + j] = (float) part[r * n + j];
+                }
             }
         }
         return c;
@@ -308,8 +311,20 @@ public final class ModelRotation {
      *
      * @param w  (rows, cols) row-major with cols a multiple of T's size, updated in place
      */
-    static void rotateInputColumns(double[] w, int rows, int cols, OnlineRotationSpec t) {
-        t.apply(w, rows * (cols / t.size()));
+    static void rotateInputColumns(float[] w, int rows, int cols, OnlineRotationSpec t) {
+        int chunk = Math.max(1, Math.min(rows, CHUNK_ROWS * 1024 / Math.max(1, cols)));
+        double[] x = new double[Math.multiplyExact(chunk, cols)];
+        for (int r0 = 0; r0 < rows; r0 += chunk) {
+            int n = Math.min(chunk, rows - r0);
+            int off = r0 * cols;
+            for (int i = 0; i < n * cols; i++) {
+                x[i] = w[off + i];
+            }
+            t.apply(x, n * (cols / t.size()));
+            for (int i = 0; i < n * cols; i++) {
+                w[off + i] = (float) x[i];
+            }
+        }
     }
 
     /** b_g·T for every head block of a bias: (heads · headDim) → a new array. */

@@ -163,9 +163,8 @@ public final class MemoryEstimate {
             // R1 in double on the driver, as the broadcast's value and as its serialized blocks; the stage's
             // persisted blocks (serialized): both alive through every phase
             long always = 3 * D * d * d + F * scales.sequences() * seqLen * d;
-            // the rotation: the layer as read and as rotated, down_proj's R1ᵀ·W in double (in column chunks) and
-            // its float copy
-            long rotation = 2 * layerWeights + D * d * inter + F * d * inter;
+            // the rotation: the layer as read and as rotated (the writers' R1ᵀ·W in double column chunks only)
+            long rotation = 2 * layerWeights + 2 * D * d * 1024;
             long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
             List<Phase> phases = List.of(
                     new Phase("rotation", always + rotation, block, false, false),

@@ -65,13 +65,19 @@ class MemoryEstimateTest {
         long layer = 4L * (8192L * 8192 * 2 + 2L * 8192 * 1024 + 3L * 8192 * 28672);
         assertThat(scales.nativeBytes()).as("one rotated layer in native memory, no twin beside it").isEqualTo(layer);
         assertThat(scales.taskNative()).as("GPTQ's U of down_proj in float32").isEqualTo(4L * 28672 * 28672);
+        MemoryEstimate.Phase inSolve = scales.phases().stream().filter(p -> p.name().equals("rotation in a solve"))
+                .findFirst().orElseThrow();
+        assertThat(inSolve.clusterOnly()).as("in local mode the pass's JVM already holds the layer").isTrue();
         assertThat(scales.heapFor(1, false)).as("on a cluster a solve task may wait for the rotation with its Hessian")
-                .isGreaterThan(scales.heapFor(1, true));
-        // read + rotated layer, down_proj's product in double and its float copy, R1's three copies and the
+                .isGreaterThanOrEqualTo(inSolve.shared() + inSolve.perTask());
+        // read + rotated layer (the writers' products in double column chunks only), R1's three copies and the
         // persisted windows; the statistics task's Hessians never meet the rotation
-        long rotation = 2 * layer + 12L * 8192 * 28672 + 3L * 8 * 8192 * 8192 + 4L * 8 * 2048 * 8192;
-        assertThat(scales.heapFor(1, true)).isLessThan(rotation + 4L * 28672 * 28672)
-                .isGreaterThanOrEqualTo(rotation);
+        MemoryEstimate.Phase rotation = scales.phases().stream().filter(p -> p.name().equals("rotation"))
+                .findFirst().orElseThrow();
+        assertThat(rotation.shared()).isEqualTo(2 * layer + 2L * 8 * 8192 * 1024 + 3L * 8 * 8192 * 8192
+                + 4L * 8 * 2048 * 8192);
+        assertThat(rotation.perTask()).as("a task waits for the layer holding its block only").isLessThan(GIB);
+        assertThat(scales.heapFor(1, true)).isGreaterThanOrEqualTo(rotation.shared() + rotation.perTask());
         MemoryBudget.Available defaultHeap = new MemoryBudget.Available(true, 17 * GIB, 1, 17 * GIB, 6 * GIB);
         assertThatThrownBy(() -> MemoryBudget.check(MemoryEstimate.of(config, settings(
                 "rotcal.scales.weight-methods=[rtn, gptq]"), 1), defaultHeap))
