@@ -128,6 +128,15 @@ public final class CliErrors {
     /** The first cause that a retry can get past, by class (or superclass) name or in an executor's failure text. */
     private static Optional<String> transientCause(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
+            if (isServiceAnswer(t)) {
+                // the store answered: a refusal (403, 404, …) is not transient; 5xx and throttling are
+                String m = t.getMessage() == null ? "" : t.getMessage();
+                if (m.contains("Status Code: 5") || m.contains("Status Code: 429") || m.contains("SlowDown")
+                        || m.contains("Throttl")) {
+                    return Optional.of(t.getClass().getSimpleName() + ": " + firstLine(m));
+                }
+                continue;
+            }
             for (Class<?> c = t.getClass(); c != null; c = c.getSuperclass()) {
                 if (TRANSIENT_NAMES.contains(c.getName())) {
                     return Optional.of(t.getClass().getSimpleName() + (t.getMessage() == null ? ""
@@ -144,6 +153,18 @@ public final class CliErrors {
             }
         }
         return Optional.empty();
+    }
+
+    /** An AWS service error (AmazonServiceException extends SdkClientException: the store did answer). */
+    private static boolean isServiceAnswer(Throwable t) {
+        for (Class<?> c = t.getClass(); c != null; c = c.getSuperclass()) {
+            if (c.getName().equals("com.amazonaws.AmazonServiceException")
+                    || c.getName().equals("org.apache.hadoop.fs.s3a.AWSServiceIOException")) {
+                return !c.getName().equals("org.apache.hadoop.fs.s3a.AWSServiceIOException")
+                        || !TRANSIENT_NAMES.contains(t.getClass().getName());
+            }
+        }
+        return false;
     }
 
     private static boolean mentions(Throwable error, String text) {

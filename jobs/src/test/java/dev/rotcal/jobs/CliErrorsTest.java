@@ -80,6 +80,24 @@ class CliErrorsTest {
     }
 
     @Test
+    void aStoreThatAnswersWithARefusalIsNotTransient() {
+        // AmazonServiceException extends SdkClientException: a 403 must not read as "retry later"
+        com.amazonaws.services.s3.model.AmazonS3Exception forbidden =
+                new com.amazonaws.services.s3.model.AmazonS3Exception("Forbidden");
+        forbidden.setStatusCode(403);
+        CliErrors.Report denied = CliErrors.report(new java.nio.file.AccessDeniedException("s3a://b/k: getFileStatus: "
+                + forbidden.getMessage()), Set.of());
+        CliErrors.Report chained = CliErrors.report(new IOException("Cannot check s3a://b/m", forbidden), Set.of());
+        assertThat(denied.exitCode()).as(denied.line()).isNotEqualTo(CliErrors.TRANSIENT);
+        assertThat(chained.exitCode()).as(chained.line()).isEqualTo(CliErrors.INPUT);
+        com.amazonaws.services.s3.model.AmazonS3Exception unavailable =
+                new com.amazonaws.services.s3.model.AmazonS3Exception("Service Unavailable");
+        unavailable.setStatusCode(503);
+        assertThat(CliErrors.report(new IOException("Cannot read s3a://b/k", unavailable), Set.of()).exitCode())
+                .as("a 503 is transient").isEqualTo(CliErrors.TRANSIENT);
+    }
+
+    @Test
     void anythingElseIsInternalAndExits1WithoutSecrets() {
         CliErrors.Report bug = CliErrors.report(new NullPointerException("token AKIASECRET was null"),
                 Set.of("AKIASECRET"));
