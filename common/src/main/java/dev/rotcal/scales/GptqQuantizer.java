@@ -17,7 +17,8 @@ import java.util.Arrays;
  * <p>H arrives in float32 as gptq.py keeps it: dead columns (diag H = 0) get diag H = 1 and a zero W column;
  * damping λ = 0.01·mean(diag H) (after the dead-column fix, as gptq.py) is added to the diagonal; U = the upper
  * Cholesky factor of H⁻¹ (H⁻¹ = UᵀU) in float32 as gptq.py's ({@link InverseHessianFactor}, native, half gptq.py's
- * flops for the same U); the column sweep below runs in double (gptq.py: float32); then blocks of 128 columns:
+ * flops for the same U); W is kept in float32 between blocks as gptq.py's, each block's sweep runs in double (gptq.py:
+ * float32); then blocks of 128 columns:
  * inside a
  * block, for column i: q = Q(w_i), e = (w_i − q) / U_ii, w_j −= e·U_ij for the block's j &gt; i; after the
  * block the trailing columns get −E·U[block, rest] as one dgemm (the lazy batch update). No act-order.
@@ -99,10 +100,9 @@ public final class GptqQuantizer {
         checkArgument(in % group == 0, "Cannot run GPTQ with group size %d: it must divide the input dim %d",
                 group, in);
 
-        double[] wd = new double[w.length]; // (out, in) row-major, updated in place
-        for (int i = 0; i < w.length; i++) {
-            wd[i] = w[i];
-        }
+        // (out, in) row-major, updated in place; float32 between blocks as gptq.py keeps W (at LLaMA-3-70B's gate_proj
+        // a double copy was 1.75 GiB, more than a fragmented heap could place); each block's sweep runs in double
+        float[] wd = w.clone();
         boolean[] deadColumns = new boolean[in];
         int dead = 0;
         for (int j = 0; j < in; j++) {
@@ -135,7 +135,9 @@ public final class GptqQuantizer {
                 factor.rows(b0, b1, b0, u);
                 double[] block = new double[Math.multiplyExact(out, count)]; // (out, count) W[:, b0:b1]
                 for (int r = 0; r < out; r++) {
-                    System.arraycopy(wd, r * in + b0, block, r * count, count);
+                    for (int c = 0; c < count; c++) {
+                        block[r * count + c] = wd[r * in + b0 + c];
+                    }
                 }
                 double[] err = new double[block.length]; // (out, count) scaled errors E
                 for (int i = 0; i < count; i++) {
@@ -217,7 +219,7 @@ public final class GptqQuantizer {
      * W[:, b1:] −= E · U[b0:b1, b1:] (u: U[b0:b1, b0:], (count, in − b0)) as dgemms over chunks of {@link #UPDATE_ROWS} rows, so the scratch stays
      * (UPDATE_ROWS, rest) however many output channels the layer has.
      */
-    private static void lazyBatchUpdate(double[] wd, int out, int in, double[] err, double[] u, int b0, int b1) {
+    private static void lazyBatchUpdate(float[] wd, int out, int in, double[] err, double[] u, int b0, int b1) {
         int count = b1 - b0;
         int rest = in - b1;
         int width = in - b0;
@@ -235,20 +237,20 @@ public final class GptqQuantizer {
             for (int r = 0; r < rows; r++) {
                 int off = (r0 + r) * in + b1;
                 for (int j = 0; j < rest; j++) {
-                    wd[off + j] -= d[r * rest + j];
+                    wd[off + j] = (float) (wd[off + j] - d[r * rest + j]);
                 }
             }
         }
     }
 
     /** Scales of group {@code slot} (columns [col, col + group)) of every row, from wd as it is now. */
-    private static void setGroupScales(double[] wd, int out, int in, int col, int group, IntScheme scheme,
+    private static void setGroupScales(float[] wd, int out, int in, int col, int group, IntScheme scheme,
                                        float[] scales, int slot, int groupsPerRow, boolean clipSearch) {
         if (clipSearch) {
             float[] slice = new float[Math.multiplyExact(out, group)]; // (out, group) W[:, col:col + group]
             for (int r = 0; r < out; r++) {
                 for (int c = 0; c < group; c++) {
-                    slice[r * group + c] = (float) wd[r * in + col + c];
+                    slice[r * group + c] = wd[r * in + col + c];
                 }
             }
             float[] s = WeightClipSearch.search(slice, out, group,
@@ -264,7 +266,7 @@ public final class GptqQuantizer {
             float lo = 0f;
             float hi = 0f;
             for (int c = col; c < col + group; c++) {
-                float v = (float) wd[r * in + c];
+                float v = wd[r * in + c];
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
             }

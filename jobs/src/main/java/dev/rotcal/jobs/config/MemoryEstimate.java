@@ -155,7 +155,7 @@ public final class MemoryEstimate {
             long passTask = 2 * block + forward + F * seqLen * (q + inter + 2 * kv) + hessianBytes + samples
                     + LayerStatisticsShards.BAND_BYTES;
             // per group: its input's Hessian, its own copy of its projections, then for its widest linear GPTQ's W
-            // in double and each method's outputs (≈ 3 float copies); the largest group decides
+            // (float32, as gptq.py's) and each method's outputs (≈ 3 float copies); the largest group decides
             long solveTask = samples * 2 + Math.max(
                     Math.max(group(hessians, d, d * (q + 2 * kv), d * q), group(hessians, q, d * q, d * q)),
                     Math.max(group(hessians, d, 2 * d * inter, d * inter),
@@ -207,11 +207,11 @@ public final class MemoryEstimate {
 
     /**
      * One solve task's heap: the group input's (in, in) Hessian in float32 (with Hessians), its projections' copy
-     * ({@code weights} values), and for its widest linear ({@code widest} values) GPTQ's W in double (with Hessians)
+     * ({@code weights} values), and for its widest linear ({@code widest} values) GPTQ's W in float32 (with Hessians)
      * and each method's outputs, ≈ 3 float copies.
      */
     private static long group(boolean hessians, long in, long weights, long widest) {
-        return (hessians ? F * in * in + D * widest : 0) + F * weights + 3 * F * widest;
+        return (hessians ? F * in * in + F * widest : 0) + F * weights + 3 * F * widest;
     }
 
     /** "1.23 GiB". */
