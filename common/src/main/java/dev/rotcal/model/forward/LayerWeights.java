@@ -81,6 +81,24 @@ public record LayerWeights(float[] inputNorm,
         return values;
     }
 
+    /** The values of tensor {@code t} (a bias is null when the layer has none). */
+    public float[] tensor(LayerTensor t) {
+        return switch (t) {
+            case INPUT_NORM -> inputNorm;
+            case Q_PROJ -> wq;
+            case Q_BIAS -> bq;
+            case K_PROJ -> wk;
+            case K_BIAS -> bk;
+            case V_PROJ -> wv;
+            case V_BIAS -> bv;
+            case O_PROJ -> wo;
+            case POST_ATTENTION_NORM -> postAttentionNorm;
+            case GATE_PROJ -> wGate;
+            case UP_PROJ -> wUp;
+            case DOWN_PROJ -> wDown;
+        };
+    }
+
     /** Checks every tensor's size against the layer shape; throws naming the first tensor that differs. */
     public void checkFits(DecoderShape s) {
         long d = s.hidden();

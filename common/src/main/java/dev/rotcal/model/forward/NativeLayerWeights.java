@@ -80,8 +80,8 @@ public final class NativeLayerWeights implements AutoCloseable {
         List<NativeMatrix> m = new ArrayList<>(7);
         try {
             for (String name : PROJECTIONS) {
-                int[] dims = dims(name);
-                m.add(NativeMatrix.copyOf(projection.apply(name), dims[0], dims[1]));
+                NativeMatrix own = matrix(name);   // its shape stays readable after close
+                m.add(NativeMatrix.copyOf(projection.apply(name), own.rows(), own.cols()));
             }
         } catch (RuntimeException | Error e) {
             m.forEach(NativeMatrix::close);
@@ -92,27 +92,18 @@ public final class NativeLayerWeights implements AutoCloseable {
 
     /** A heap copy of projection {@code name} ({@link #PROJECTIONS}), (out, in) row-major. */
     public float[] projection(String name) {
-        return switch (name) {
-            case "q_proj" -> wq.toArray();
-            case "k_proj" -> wk.toArray();
-            case "v_proj" -> wv.toArray();
-            case "o_proj" -> wo.toArray();
-            case "gate_proj" -> wGate.toArray();
-            case "up_proj" -> wUp.toArray();
-            case "down_proj" -> wDown.toArray();
-            default -> throw new IllegalArgumentException("[BUG] unknown projection " + name);
-        };
+        return matrix(name).toArray();
     }
 
-    /** (out, in) of projection {@code name}. */
-    private int[] dims(String name) {
-        int d = shape.hidden();
+    private NativeMatrix matrix(String name) {
         return switch (name) {
-            case "q_proj" -> new int[] {shape.qWidth(), d};
-            case "k_proj", "v_proj" -> new int[] {shape.kvWidth(), d};
-            case "o_proj" -> new int[] {d, shape.qWidth()};
-            case "gate_proj", "up_proj" -> new int[] {shape.intermediate(), d};
-            case "down_proj" -> new int[] {d, shape.intermediate()};
+            case "q_proj" -> wq;
+            case "k_proj" -> wk;
+            case "v_proj" -> wv;
+            case "o_proj" -> wo;
+            case "gate_proj" -> wGate;
+            case "up_proj" -> wUp;
+            case "down_proj" -> wDown;
             default -> throw new IllegalArgumentException("[BUG] unknown projection " + name);
         };
     }

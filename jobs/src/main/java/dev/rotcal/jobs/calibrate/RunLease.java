@@ -6,7 +6,6 @@ import dev.rotcal.jobs.config.SettingsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.FileAlreadyExistsException;
 import java.time.Instant;
@@ -182,8 +181,6 @@ public final class RunLease implements AutoCloseable {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
-            return "unknown-host";
-        } catch (UncheckedIOException e) {
             return "unknown-host";
         }
     }

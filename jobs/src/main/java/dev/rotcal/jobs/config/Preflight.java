@@ -251,22 +251,12 @@ public final class Preflight {
                 storage.delete(layout.stagingRootUri()); // no other run stages there: leave nothing behind
             }
         } catch (IOException | RuntimeException e) {
-            if (transientStoreFailure(e)) {
+            if (dev.rotcal.jobs.CliErrors.isTransient(e)) {
                 throw e;
             }
             throw new SettingsException("Cannot write to the output " + layout.outputUri() + ": " + firstLine(e)
                     + " (check rotcal.output.uri and the permissions there)", e);
         }
-    }
-
-    private static boolean transientStoreFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.SocketException || t instanceof java.net.SocketTimeoutException
-                    || t instanceof java.net.UnknownHostException || t instanceof java.io.InterruptedIOException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static String firstLine(Throwable e) {

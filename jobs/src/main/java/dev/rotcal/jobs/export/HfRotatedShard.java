@@ -88,7 +88,7 @@ final class HfRotatedShard implements Function<Integer, HfRotatedShard.Written> 
                         DecoderShape.of(config), true, false);
                 for (LayerTensor t : LayerTensor.values()) {
                     if (layout.has(t)) {
-                        tensors.add(tensor(layout.layerTensorName(layer, t), t.shape(config), values(w, t)));
+                        tensors.add(tensor(layout.layerTensorName(layer, t), t.shape(config), w.tensor(t)));
                     }
                 }
             }
@@ -105,23 +105,6 @@ final class HfRotatedShard implements Function<Integer, HfRotatedShard.Written> 
 
     private Tensor tensor(String name, List<Long> shape, float[] values) {
         return Tensor.ofFloats(name, dtype, shape, values);
-    }
-
-    private static float[] values(LayerWeights w, LayerTensor t) {
-        return switch (t) {
-            case INPUT_NORM -> w.inputNorm();
-            case Q_PROJ -> w.wq();
-            case Q_BIAS -> w.bq();
-            case K_PROJ -> w.wk();
-            case K_BIAS -> w.bk();
-            case V_PROJ -> w.wv();
-            case V_BIAS -> w.bv();
-            case O_PROJ -> w.wo();
-            case POST_ATTENTION_NORM -> w.postAttentionNorm();
-            case GATE_PROJ -> w.wGate();
-            case UP_PROJ -> w.wUp();
-            case DOWN_PROJ -> w.wDown();
-        };
     }
 
     private static float[] ones(int n) {
