@@ -148,6 +148,11 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public long modifiedMillis(String uri) throws IOException {
+        return Files.getLastModifiedTime(existingFile(uri, "read the modification time of")).toMillis();
+    }
+
+    @Override
     public void close() {
         // Nothing held open.
     }

@@ -67,4 +67,9 @@ public interface Storage extends Closeable, Serializable {
 
     /** The length of a file in bytes. */
     long size(String uri) throws IOException;
+
+    /** When a file was last written, in epoch milliseconds (for clean-up by age). */
+    default long modifiedMillis(String uri) throws IOException {
+        throw new UnsupportedOperationException("Cannot read modification times from " + getClass().getSimpleName());
+    }
 }

@@ -2,6 +2,7 @@ package dev.rotcal.jobs;
 
 import dev.rotcal.artifact.SecretRedactor;
 import dev.rotcal.jobs.calibrate.CalibrationJob;
+import dev.rotcal.jobs.calibrate.CompletedRun;
 import dev.rotcal.jobs.calibrate.RunSummary;
 import dev.rotcal.jobs.config.PreflightResult;
 import dev.rotcal.jobs.config.MemoryBudget;
@@ -10,10 +11,12 @@ import dev.rotcal.jobs.config.Preflight;
 import dev.rotcal.jobs.config.RotcalSettings;
 import dev.rotcal.jobs.config.SettingsLoader;
 import dev.rotcal.jobs.io.HadoopStorage;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
@@ -51,6 +54,14 @@ public final class CalibrateCommand implements Callable<Integer> {
             SparkConf sparkConf = new SparkConf();
             Map<String, String> hadoop = HadoopSettings.of(sparkConf, settings.hadoop());
             secrets = SecretRedactor.secretValues(hadoop);
+            if (resume) {
+                Optional<String> published = completedBefore(settings, hadoop);
+                if (published.isPresent()) {
+                    System.out.println("rotcal: run " + settings.runId() + " is already published at "
+                            + published.get() + " with this configuration; nothing to resume");
+                    return 0;
+                }
+            }
             RunSummary summary = run(settings, sparkConf, hadoop, resume);
             System.out.print(summary.render());
             return 0;
@@ -104,6 +115,13 @@ public final class CalibrateCommand implements Callable<Integer> {
                     // already shutting down
                 }
             }
+        }
+    }
+
+    /** {@code --resume} of a run already published with these settings: completes its commit ({@link CompletedRun}). */
+    static Optional<String> completedBefore(RotcalSettings settings, Map<String, String> hadoop) throws IOException {
+        try (HadoopStorage storage = HadoopStorage.of(hadoop)) {
+            return CompletedRun.complete(storage, settings);
         }
     }
 

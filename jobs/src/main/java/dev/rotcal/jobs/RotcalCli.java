@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "rotcal", mixinStandardHelpOptions = true, versionProvider = RotcalCli.Version.class,
         description = "Calibrates LLM rotations (DFRot) and 4-bit quantization scales on Apache Spark.",
         subcommands = {DemoCommand.class, DemoModelCommand.class, CalibrateCommand.class, InspectCommand.class,
-                ProjectCommand.class, dev.rotcal.jobs.export.ExportCommand.class})
+                ProjectCommand.class, dev.rotcal.jobs.export.ExportCommand.class, CleanCommand.class})
 public final class RotcalCli implements Runnable {
 
     public static void main(String[] args) {

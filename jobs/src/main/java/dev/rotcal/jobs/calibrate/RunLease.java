@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.file.FileAlreadyExistsException;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,6 +37,8 @@ public final class RunLease implements AutoCloseable {
     static final long RENEW_SECONDS = 20;
     static final long EXPIRY_SECONDS = 90;
     static final long SETTLE_MILLIS = 1000;
+    /** The lease's file name inside {@code <model>/_checkpoints/<run-id>/}. */
+    public static final String FILE = "lease.json";
 
     /** The lease file's content. */
     record Holder(String token, String host, long pid, String started, long renewedMillis) {
@@ -60,7 +63,7 @@ public final class RunLease implements AutoCloseable {
 
     /** The lease of run {@code runId} under {@code checkpointsUri} ({@code <model>/_checkpoints/<run-id>}). */
     public static RunLease acquire(Storage storage, String checkpointsUri, String runId) throws IOException {
-        String uri = checkpointsUri + "/lease.json";
+        String uri = checkpointsUri + "/" + FILE;
         Holder mine = new Holder(UUID.randomUUID().toString(), host(), ProcessHandle.current().pid(),
                 Instant.now().toString(), System.currentTimeMillis());
         if (storage.exists(uri)) {
@@ -109,6 +112,26 @@ public final class RunLease implements AutoCloseable {
         }
         LOG.info("Run {} holds its lease {} (renewed every {} s)", runId, uri, RENEW_SECONDS);
         return new RunLease(storage, uri, mine);
+    }
+
+    /**
+     * Who holds the lease under {@code checkpointsUri}, when a live run does: renewed within the expiry and, on this
+     * host, by a process that still runs. Empty when there is no lease or it is dead.
+     */
+    public static Optional<String> liveHolder(Storage storage, String checkpointsUri) throws IOException {
+        String uri = checkpointsUri + "/" + FILE;
+        if (!storage.exists(uri)) {
+            return Optional.empty();
+        }
+        Holder other = read(storage, uri);
+        long silent = (System.currentTimeMillis() - other.renewedMillis()) / 1000;
+        boolean deadHere = other.host().equals(host())
+                && ProcessHandle.of(other.pid()).map(p -> !p.isAlive()).orElse(true);
+        if (silent >= EXPIRY_SECONDS || deadHere) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format("%s pid %d, started %s, renewed %d s ago", other.host(), other.pid(),
+                other.started(), silent));
     }
 
     private static SettingsException held(String runId, String uri, Holder other, long silentSeconds) {

@@ -71,8 +71,10 @@ final class StageMemory implements AutoCloseable {
     synchronized void end(String name) {
         Peak p = new Peak(stagePeak == 0 ? -1 : stagePeak, vmHwm());
         peaks.put(name, p);
-        LOG.info(String.format(Locale.ROOT, "memory, %s: peak live heap %.2f GiB (after GC), peak RSS %.2f GiB", name,
-                p.liveHeap() / (double) (1L << 30), p.rss() / (double) (1L << 30)));
+        String heap = p.liveHeap() < 0 ? "not measured (no GC ran)"
+                : String.format(Locale.ROOT, "%.2f GiB (after GC)", p.liveHeap() / (double) (1L << 30));
+        LOG.info(String.format(Locale.ROOT, "memory, %s: peak live heap %s, peak RSS %.2f GiB", name, heap,
+                p.rss() / (double) (1L << 30)));
     }
 
     Map<String, Peak> peaks() {

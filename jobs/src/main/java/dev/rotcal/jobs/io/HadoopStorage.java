@@ -174,6 +174,11 @@ public final class HadoopStorage implements Storage {
         });
     }
 
+    @Override
+    public long modifiedMillis(String uri) throws IOException {
+        return call("read the modification time of", uri, (fs, path) -> fs.getFileStatus(path).getModificationTime());
+    }
+
     /** Releases this storage's use of the shared FileSystems; it can be used again afterwards (reopens them). */
     @Override
     public synchronized void close() throws IOException {
