@@ -88,6 +88,20 @@ public final class DenseLinearAlgebra {
                 a, k, b, n, beta, c, n);
     }
 
+    /**
+     * Single-precision c (m, n) ← alpha·a·bᵀ + beta·c on native buffers, row-major, with b given as (n, k) rows: e.g.
+     * a block of rows of a symmetric matrix, used as a block of its columns.
+     */
+    public static void gemmTransposedB(int m, int n, int k, float alpha, FloatPointer a, FloatPointer b, float beta,
+                                       FloatPointer c) {
+        checkArgument(m >= 1 && n >= 1 && k >= 1 && a.capacity() >= (long) m * k && b.capacity() >= (long) n * k
+                        && c.capacity() >= (long) m * n,
+                "Cannot multiply (%d, %d)·(%d, %d)ᵀ into (%d, %d): buffers hold %d, %d and %d values", m, k, n, k, m,
+                n, a.capacity(), b.capacity(), c.capacity());
+        openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, m, n, k, alpha,
+                a, k, b, k, beta, c, n);
+    }
+
     /** Single-precision {@link #gemm}: c (m, n) ← alpha·op(a)·op(b) + beta·c, row-major. */
     public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a,
                             float[] b, float beta, float[] c) {

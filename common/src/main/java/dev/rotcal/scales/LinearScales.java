@@ -17,6 +17,7 @@ public record LinearScales(String linear, List<Tensor> tensors, Map<String, Map<
         implements Serializable {
     public LinearScales {
         tensors = List.copyOf(tensors);
-        metrics = Map.copyOf(metrics);
+        // in the methods' order, which metrics.json keeps (Map.copyOf's order changes from one JVM to the next)
+        metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
     }
 }

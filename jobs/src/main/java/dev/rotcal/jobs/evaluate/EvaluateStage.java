@@ -207,7 +207,10 @@ public final class EvaluateStage {
                                                ScalesSettings scales) {
         Map<String, Object> out = new LinkedHashMap<>();
         ClassErrorSums none = totals.get("attn_in/" + EvalVariant.NONE).merge(totals.get("mlp_in/" + EvalVariant.NONE));
-        out.put("held_out_rows", Map.of("common", none.commonRows(), "massive", none.massiveRows()));
+        Map<String, Object> heldOut = new java.util.LinkedHashMap<>(); // a fixed key order in metrics.json
+        heldOut.put("common", none.commonRows());
+        heldOut.put("massive", none.massiveRows());
+        out.put("held_out_rows", heldOut);
         Map<String, Object> errors = new LinkedHashMap<>();
         List<String> rotations = new ArrayList<>(List.of(EvalVariant.NONE));
         rotations.addAll(plan.errorRotations().keySet());

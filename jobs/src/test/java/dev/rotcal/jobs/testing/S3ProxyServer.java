@@ -1,5 +1,7 @@
 package dev.rotcal.jobs.testing;
 
+import static dev.rotcal.Checks.checkState;
+
 import com.amazonaws.auth.AWSStaticCredentialsProvider;
 import com.amazonaws.auth.BasicAWSCredentials;
 import com.amazonaws.client.builder.AwsClientBuilder.EndpointConfiguration;
@@ -45,16 +47,19 @@ public final class S3ProxyServer implements AutoCloseable {
     private static final long START_LIMIT_MILLIS = 60_000;
     private static final int START_ATTEMPTS = 3;
 
-    private final Process process;
+    private Process process;
     private final Path dir;
+    private final Path blobs;
     private final Path log;
     private final int port;
     private final String secretKey;
     private final long startMillis;
 
-    private S3ProxyServer(Process process, Path dir, Path log, int port, String secretKey, long startMillis) {
+    private S3ProxyServer(Process process, Path dir, Path blobs, Path log, int port, String secretKey,
+                          long startMillis) {
         this.process = process;
         this.dir = dir;
+        this.blobs = blobs;
         this.log = log;
         this.port = port;
         this.secretKey = secretKey;
@@ -63,6 +68,18 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** Starts s3proxy and waits until it answers HTTP (at most 60 s; retried on another port if it dies). */
     public static S3ProxyServer start() throws IOException, InterruptedException {
+        return start(false);
+    }
+
+    /**
+     * Starts s3proxy with its objects in files (jclouds' filesystem backend) instead of memory, so that the server
+     * can be stopped and started again with its buckets intact ({@link #stop}, {@link #restart}): a store outage.
+     */
+    public static S3ProxyServer startOnDisk() throws IOException, InterruptedException {
+        return start(true);
+    }
+
+    private static S3ProxyServer start(boolean onDisk) throws IOException, InterruptedException {
         String jarProperty = System.getProperty(JAR_PROPERTY);
         if (jarProperty == null || !Files.isRegularFile(Paths.get(jarProperty))) {
             throw new IllegalStateException("Cannot start s3proxy: system property " + JAR_PROPERTY + " is '" + jarProperty
@@ -77,12 +94,13 @@ public final class S3ProxyServer implements AutoCloseable {
             int port = freeLoopbackPort();
             Path log = dir.resolve("s3proxy-" + attempt + ".log");
             long start = System.nanoTime();
-            Process process = launch(Paths.get(jarProperty), dir, log, port, secretKey);
+            Path blobs = onDisk ? Files.createDirectories(dir.resolve("blobs")) : null;
+            Process process = launch(Paths.get(jarProperty), dir, blobs, log, port, secretKey);
             try {
                 waitUntilAnswering(process, port, log);
                 long millis = (System.nanoTime() - start) / 1_000_000;
                 LOG.info("s3proxy answers on http://127.0.0.1:{} after {} ms (pid {})", port, millis, process.pid());
-                return new S3ProxyServer(process, dir, log, port, secretKey, millis);
+                return new S3ProxyServer(process, dir, blobs, log, port, secretKey, millis);
             } catch (IOException e) {
                 destroy(process);
                 last = e;
@@ -151,19 +169,50 @@ public final class S3ProxyServer implements AutoCloseable {
         return tail(log);
     }
 
+    /** Stops the server (SIGTERM, then SIGKILL): its port refuses connections until {@link #restart}. */
+    public void stop() {
+        destroy(process);
+        LOG.info("s3proxy on 127.0.0.1:{} stopped", port);
+    }
+
+    /** Starts the server again on the same port with the same keys (and, on disk, the same objects). */
+    public void restart() throws IOException, InterruptedException {
+        checkState(!process.isAlive(), "Cannot restart s3proxy on 127.0.0.1:%s: it is running", port);
+        Path next = dir.resolve("s3proxy-restart-" + System.nanoTime() + ".log");
+        process = launch(Paths.get(System.getProperty(JAR_PROPERTY)), dir, blobs, next, port, secretKey);
+        waitUntilAnswering(process, port, next);
+        LOG.info("s3proxy on 127.0.0.1:{} restarted (pid {})", port, process.pid());
+    }
+
+    /** Whether the server process is up (not {@link #stop stopped}). */
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
+    /** Whether objects live in files under a folder (those of {@link #startOnDisk}). */
+    public java.util.Optional<Path> blobFolder() {
+        return java.util.Optional.ofNullable(blobs);
+    }
+
     @Override
     public void close() {
         destroy(process);
         deleteRecursively(dir);
     }
 
-    private static Process launch(Path jar, Path dir, Path log, int port, String secretKey) throws IOException {
+    private static Process launch(Path jar, Path dir, Path blobs, Path log, int port, String secretKey)
+            throws IOException {
         Properties properties = new Properties();
         properties.setProperty("s3proxy.endpoint", "http://127.0.0.1:" + port);
         properties.setProperty("s3proxy.authorization", "aws-v2-or-v4");
         properties.setProperty("s3proxy.identity", ACCESS_KEY);
         properties.setProperty("s3proxy.credential", secretKey);
-        properties.setProperty("jclouds.provider", "transient");
+        if (blobs == null) {
+            properties.setProperty("jclouds.provider", "transient");
+        } else {
+            properties.setProperty("jclouds.provider", "filesystem");
+            properties.setProperty("jclouds.filesystem.basedir", blobs.toString());
+        }
         properties.setProperty("jclouds.identity", "backend-identity");
         properties.setProperty("jclouds.credential", "backend-credential");
         Path file = dir.resolve("s3proxy-" + port + ".properties");

@@ -41,6 +41,13 @@ public record SparkSubmitResult(List<String> command, int exitCode, Path stdoutF
         return stdout().lines().toList();
     }
 
+    /** Every line of stdout, then every line of stderr. */
+    public List<String> stdoutAndStderrLines() {
+        List<String> lines = new java.util.ArrayList<>(stdoutLines());
+        lines.addAll(stderr().lines().toList());
+        return lines;
+    }
+
     /** The first stdout line that starts with {@code prefix}, without the prefix. */
     public Optional<String> stdoutLineAfter(String prefix) {
         return stdoutLines().stream().filter(line -> line.startsWith(prefix))

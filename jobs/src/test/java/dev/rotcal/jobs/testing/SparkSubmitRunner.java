@@ -40,6 +40,8 @@ public final class SparkSubmitRunner {
     private final Map<String, String> conf = new LinkedHashMap<>();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final List<Path> jars = new ArrayList<>();
+    private final List<Path> driverClasspath = new ArrayList<>();
+    private final List<String> driverJavaOptions = new ArrayList<>();
     private Path appJar;
     private String driverHeap = "2g";
     private Duration limit = Duration.ofMinutes(10);
@@ -93,6 +95,21 @@ public final class SparkSubmitRunner {
         return this;
     }
 
+    /**
+     * Jars on the driver JVM's own classpath, beside the distribution's (what a cluster's SPARK_HOME/jars would add,
+     * e.g. a Hadoop FileSystem the driver must load before any SparkContext exists).
+     */
+    public SparkSubmitRunner driverClasspath(Path... extra) {
+        driverClasspath.addAll(Arrays.asList(extra));
+        return this;
+    }
+
+    /** A JVM option of the driver ({@code -Dlog4j2.configurationFile=…}), as spark-submit's --driver-java-options. */
+    public SparkSubmitRunner driverJavaOption(String option) {
+        driverJavaOptions.add(option);
+        return this;
+    }
+
     /** The application jar; the shaded jar unless set. */
     public SparkSubmitRunner appJar(Path jar) {
         appJar = jar;
@@ -117,6 +134,11 @@ public final class SparkSubmitRunner {
     }
 
     public SparkSubmitResult submit(String mainClass, List<String> args) throws IOException, InterruptedException {
+        return start(mainClass, args).await();
+    }
+
+    /** Starts SparkSubmit and returns at once; {@link Submission#await} waits for it (within the limit). */
+    public Submission start(String mainClass, List<String> args) throws IOException {
         Path runDir = Files.createTempDirectory(build.workDir(), "submit-");
         Path tmp = Files.createDirectories(runDir.resolve("tmp"));
         List<String> command = new ArrayList<>();
@@ -124,8 +146,11 @@ public final class SparkSubmitRunner {
         command.add("-Xmx" + driverHeap);
         command.addAll(build.sparkJavaOptions());
         command.add("-Djava.io.tmpdir=" + tmp);
+        command.addAll(driverJavaOptions);
         command.add("-cp");
-        command.add(build.distributionClasspath());
+        StringBuilder classpath = new StringBuilder(build.distributionClasspath());
+        driverClasspath.forEach(jar -> classpath.append(':').append(jar));
+        command.add(classpath.toString());
         command.add("org.apache.spark.deploy.SparkSubmit");
         command.addAll(List.of("--master", master, "--deploy-mode", "client"));
         command.addAll(List.of("--conf", "spark.local.dir=" + Files.createDirectories(runDir.resolve("local"))));
@@ -143,27 +168,88 @@ public final class SparkSubmitRunner {
                 .redirectError(runDir.resolve("stderr.log").toFile());
         ChildProcesses.useLoopbackSparkEnvironment(builder.environment(), sparkHome);
         builder.environment().putAll(environment);
-        long start = System.nanoTime();
-        Process process = builder.start();
-        boolean finished;
-        try {
-            finished = process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
-        } finally {
-            if (process.isAlive()) {
-                ChildProcesses.destroyTree(process);
+        return new Submission(mainClass, command, runDir, builder.start(), System.nanoTime());
+    }
+
+    /** A running SparkSubmit JVM: its log can be watched, it can be killed, and it can be awaited once. */
+    public final class Submission {
+        private final String mainClass;
+        private final List<String> command;
+        private final Path runDir;
+        private final Process process;
+        private final long startNanos;
+
+        private Submission(String mainClass, List<String> command, Path runDir, Process process, long startNanos) {
+            this.mainClass = mainClass;
+            this.command = command;
+            this.runDir = runDir;
+            this.process = process;
+            this.startNanos = startNanos;
+        }
+
+        public Process process() {
+            return process;
+        }
+
+        public Path stderrFile() {
+            return runDir.resolve("stderr.log");
+        }
+
+        /** Whether the driver's log (stderr) has a line containing {@code text} yet. */
+        public boolean logged(String text) {
+            try {
+                return Files.isRegularFile(stderrFile()) && Files.readString(stderrFile()).contains(text);
+            } catch (IOException | java.io.UncheckedIOException e) {
+                return false;
             }
         }
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        SparkSubmitResult result = new SparkSubmitResult(command, finished ? process.exitValue() : -1,
-                runDir.resolve("stdout.log"), runDir.resolve("stderr.log"), millis);
-        ChildProcesses.deleteRecursively(tmp);
-        ChildProcesses.deleteRecursively(runDir.resolve("local"));
-        if (!finished) {
-            throw new IllegalStateException("Cannot finish spark-submit of " + mainClass + " on " + master
-                    + " within " + limit.toSeconds() + " s: killed it (" + result.describe() + ")");
+
+        /**
+         * Waits until the driver logs {@code text}; false when it exited first or {@code timeout} passed.
+         */
+        public boolean awaitLogged(String text, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (logged(text)) {
+                    return true;
+                }
+                if (!process.isAlive()) {
+                    return logged(text);
+                }
+                Thread.sleep(50);
+            }
+            return false;
         }
-        LOG.info("spark-submit {} on {} exited with {} after {} ms (output in {})", mainClass, master,
-                result.exitCode(), millis, runDir);
-        return result;
+
+        /** SIGKILL of the driver JVM (no shutdown hook runs, as when its machine dies). */
+        public void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(60, TimeUnit.SECONDS);
+        }
+
+        /** Waits for the JVM within the runner's limit; a non-zero exit is a result, running past it an exception. */
+        public SparkSubmitResult await() throws InterruptedException {
+            long left = limit.toNanos() - (System.nanoTime() - startNanos);
+            boolean finished;
+            try {
+                finished = process.waitFor(Math.max(left, 0), TimeUnit.NANOSECONDS);
+            } finally {
+                if (process.isAlive()) {
+                    ChildProcesses.destroyTree(process);
+                }
+            }
+            long millis = (System.nanoTime() - startNanos) / 1_000_000;
+            SparkSubmitResult result = new SparkSubmitResult(command, finished ? process.exitValue() : -1,
+                    runDir.resolve("stdout.log"), runDir.resolve("stderr.log"), millis);
+            ChildProcesses.deleteRecursively(runDir.resolve("tmp"));
+            ChildProcesses.deleteRecursively(runDir.resolve("local"));
+            if (!finished) {
+                throw new IllegalStateException("Cannot finish spark-submit of " + mainClass + " on " + master
+                        + " within " + limit.toSeconds() + " s: killed it (" + result.describe() + ")");
+            }
+            LOG.info("spark-submit {} on {} exited with {} after {} ms (output in {})", mainClass, master,
+                    result.exitCode(), millis, runDir);
+            return result;
+        }
     }
 }

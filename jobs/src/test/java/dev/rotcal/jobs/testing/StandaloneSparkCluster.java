@@ -45,6 +45,7 @@ public final class StandaloneSparkCluster implements AutoCloseable {
     private static final int MASTER_ATTEMPTS = 3;
     private static final int TAIL_LINES = 15;
     private static final String RUNNING_TASK = "Executor: Running task ";
+    private static final String EXECUTOR_MAIN = "org.apache.spark.executor.CoarseGrainedExecutorBackend";
     // The daemons only schedule (the executors they start get spark.executor.memory): a small heap, and C1 only,
     // which starts faster and costs the 2 shared cores less than C2 would.
     private static final List<String> DAEMON_JVM_OPTIONS = List.of("-Xmx512m", "-XX:+UseSerialGC",
@@ -96,6 +97,11 @@ public final class StandaloneSparkCluster implements AutoCloseable {
     /** The Master's web UI (loopback); /json/ gives its status. */
     public String masterWebUiUrl() {
         return "http://127.0.0.1:" + webUiPort;
+    }
+
+    /** The cluster's folder: daemon logs, the Workers' work dirs with every executor's stdout and stderr. */
+    public Path folder() {
+        return dir;
     }
 
     /** The SPARK_HOME the daemons run with (jars/ and an empty conf/). */
@@ -153,6 +159,54 @@ public final class StandaloneSparkCluster implements AutoCloseable {
             }
         }
         return tasks;
+    }
+
+    /**
+     * SIGKILL of one running executor JVM (a lost executor, as when its machine dies): the first Worker's that
+     * has one, or none.
+     *
+     * @return the killed executor's pid, or empty when no Worker runs an executor
+     */
+    public java.util.OptionalLong killExecutor() throws InterruptedException {
+        for (Daemon daemon : daemons) {
+            if (daemon.workDir() == null || !daemon.process().isAlive()) {
+                continue;
+            }
+            java.util.Optional<ProcessHandle> executor = daemon.process().descendants()
+                    .filter(p -> p.info().commandLine().orElse("").contains(EXECUTOR_MAIN))
+                    .findFirst();
+            if (executor.isPresent()) {
+                ProcessHandle handle = executor.get();
+                handle.destroyForcibly();
+                handle.onExit().join();
+                LOG.info("killed executor pid {} of {}", handle.pid(), daemon.name());
+                return java.util.OptionalLong.of(handle.pid());
+            }
+        }
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
+     * SIGKILL of the last Worker and its executors (a lost machine); the Master sees it gone at its next heartbeat
+     * timeout, the driver at once (the executor's connection drops).
+     *
+     * @return the killed Worker's name
+     */
+    public String killLastWorker() {
+        for (int i = daemons.size() - 1; i >= 0; i--) {
+            Daemon daemon = daemons.get(i);
+            if (daemon.workDir() != null && daemon.process().isAlive()) {
+                List<ProcessHandle> tree = new ArrayList<>();
+                tree.add(daemon.process().toHandle());
+                daemon.process().descendants().forEach(tree::add);
+                tree.forEach(ProcessHandle::destroyForcibly);
+                tree.forEach(p -> p.onExit().join());
+                LOG.info("killed {} (pid {}) and its {} child processes", daemon.name(), daemon.process().pid(),
+                        tree.size() - 1);
+                return daemon.name();
+            }
+        }
+        throw new IllegalStateException("Cannot kill a Worker: none is alive");
     }
 
     /** Tails of the daemons' logs and of every executor's stderr, for failure messages. */
