@@ -54,8 +54,8 @@ class FaultInjectionIT {
             } else {
                 outcomes.add(suite.executorLoss("evaluate", markers.get("evaluate")));
                 outcomes.add(suite.storeRefusesAtCommit("manifest", "/demo/faults/manifest\\.json$"));
-                outcomes.add(suite.concurrentStarts(false, 3));
-                outcomes.add(suite.concurrentStarts(true, 3));
+                outcomes.add(suite.concurrentStarts(false, 3, 20));
+                outcomes.add(suite.concurrentStarts(true, 3, 20));
                 outcomes.add(suite.secretsStayHidden());
             }
         } finally {

