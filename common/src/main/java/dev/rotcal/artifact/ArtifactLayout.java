@@ -32,6 +32,9 @@ public record ArtifactLayout(String outputUri, String modelName, String runId) {
     public static final String METRICS = "metrics.json";
     public static final String REPORT = "report.html";
     public static final String STAGING_DIR = "_staging";
+    /** {@code <model>/_checkpoints/<run-id>/}: a run's refine checkpoint and its lease, until it is published. */
+    public static final String CHECKPOINTS_DIR = "_checkpoints";
+    private static final Pattern STAGING_ATTEMPT = Pattern.compile("^(.+)-([A-Za-z0-9]+)$");
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
     private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/@]*@");
@@ -100,6 +103,21 @@ public record ArtifactLayout(String outputUri, String modelName, String runId) {
     /** The parent of every attempt's staging directory. */
     public String stagingRootUri() {
         return modelUri() + "/" + STAGING_DIR;
+    }
+
+    /** {@code <output-uri>/<model-name>/_checkpoints/<run-id>}: this run's checkpoint folder. */
+    public String checkpointsUri() {
+        return modelUri() + "/" + CHECKPOINTS_DIR + "/" + runId;
+    }
+
+    /**
+     * The run id of a staging attempt's folder name ({@code <run-id>-<attempt>}, the attempt letters and digits as
+     * {@link #stagingUri} takes them), or empty for any other name. Unlike a prefix match, run "a" does not claim the
+     * attempts of run "a-b".
+     */
+    public static java.util.Optional<String> runIdOfStagingAttempt(String folderName) {
+        java.util.regex.Matcher m = STAGING_ATTEMPT.matcher(folderName);
+        return m.matches() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
     }
 
     /** {@code <output-uri>/<model-name>/_staging/<run-id>-<attempt>}: one publishing attempt's staging dir. */

@@ -250,10 +250,10 @@ public final class ArtifactPublisher implements Closeable {
      */
     private void deleteStaleAttempts() {
         try {
-            String prefix = layout.runId() + "-";
             for (StorageEntry e : storage.list(layout.stagingRootUri(), false)) {
                 String name = e.relativePath();
-                if (e.directory() && name.startsWith(prefix) && !stagingUri.endsWith("/" + name)) {
+                if (e.directory() && ArtifactLayout.runIdOfStagingAttempt(name).filter(layout.runId()::equals)
+                        .isPresent() && !stagingUri.endsWith("/" + name)) {
                     LOG.info("Removing a stale staging attempt of run {}: {}", layout.runId(), e.uri());
                     deleteQuietly(storage, e.uri(), null);
                 }

@@ -69,7 +69,5 @@ public interface Storage extends Closeable, Serializable {
     long size(String uri) throws IOException;
 
     /** When a file was last written, in epoch milliseconds (for clean-up by age). */
-    default long modifiedMillis(String uri) throws IOException {
-        throw new UnsupportedOperationException("Cannot read modification times from " + getClass().getSimpleName());
-    }
+    long modifiedMillis(String uri) throws IOException;
 }

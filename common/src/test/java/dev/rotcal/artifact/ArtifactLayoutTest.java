@@ -25,6 +25,19 @@ class ArtifactLayoutTest {
     }
 
     @Test
+    void aStagingAttemptsFolderNamesItsRunIdAndTheCheckpointsFolderIsPerRunId() {
+        ArtifactLayout layout = new ArtifactLayout("s3a://bucket/rotcal", "m", "run-2026-12-07");
+        String attempt = layout.stagingUri("0a1b2c3d");
+        String folder = attempt.substring(attempt.lastIndexOf('/') + 1);
+        assertThat(ArtifactLayout.runIdOfStagingAttempt(folder)).contains("run-2026-12-07");
+        assertThat(ArtifactLayout.runIdOfStagingAttempt("run-2026-12-07")).as("a run id alone: its last part is"
+                + " taken for an attempt, of run 'run-2026-12'").contains("run-2026-12");
+        assertThat(ArtifactLayout.runIdOfStagingAttempt(".probe-x-1")).contains(".probe-x");
+        assertThat(ArtifactLayout.runIdOfStagingAttempt("noattempt")).isEmpty();
+        assertThat(layout.checkpointsUri()).isEqualTo("s3a://bucket/rotcal/m/_checkpoints/run-2026-12-07");
+    }
+
+    @Test
     void refusesNamesThatAreNotOnePathSegment() {
         assertThatThrownBy(() -> new ArtifactLayout("out", "meta-llama/Llama-3.1-8B", "r"))
                 .as("a Hugging Face id has a slash").isInstanceOf(IllegalArgumentException.class)

@@ -64,6 +64,11 @@ final class FailingRenameStorage implements Storage {
     }
 
     @Override
+    public long modifiedMillis(String uri) throws IOException {
+        return real.modifiedMillis(uri);
+    }
+
+    @Override
     public void close() throws IOException {
         real.close();
     }

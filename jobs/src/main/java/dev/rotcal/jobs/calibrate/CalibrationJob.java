@@ -295,8 +295,7 @@ public final class CalibrationJob {
 
     /** {@code <model>/_checkpoints/<run-id>}: the run's refine checkpoint and its lease. */
     private String checkpointsUri() {
-        ArtifactLayout layout = preflight.layout();
-        return layout.modelUri() + "/_checkpoints/" + layout.runId();
+        return preflight.layout().checkpointsUri();
     }
 
     private static double elapsed(long start) {

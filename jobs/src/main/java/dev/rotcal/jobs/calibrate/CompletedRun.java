@@ -47,26 +47,27 @@ public final class CompletedRun {
         if (!JSON.readTree(JSON.writeValueAsBytes(settings.toRedactedTree())).equals(manifest.config())) {
             return Optional.empty();
         }
-        String checkpoints = layout.modelUri() + "/_checkpoints/" + layout.runId();
+        String checkpoints = layout.checkpointsUri();
         try (RunLease lease = RunLease.acquire(storage, checkpoints, layout.runId())) {
             if (!storage.exists(layout.successUri())) {
                 try (OutputStream out = storage.create(layout.successUri(), true)) {
                     LOG.info("Completing the commit of run {}: writing {}", layout.runId(), layout.successUri());
                 }
             }
-            String prefix = layout.runId() + "-";
             if (storage.exists(layout.stagingRootUri())) {
                 for (StorageEntry e : storage.list(layout.stagingRootUri(), false)) {
-                    if (e.directory() && e.relativePath().startsWith(prefix)) {
+                    if (e.directory() && ArtifactLayout.runIdOfStagingAttempt(e.relativePath())
+                            .filter(layout.runId()::equals).isPresent()) {
                         LOG.info("Removing a stale staging attempt of run {}: {}", layout.runId(), e.uri());
                         storage.delete(e.uri());
                     }
                 }
             }
-            for (StorageEntry e : storage.exists(checkpoints) ? storage.list(checkpoints, false)
-                    : java.util.List.<StorageEntry>of()) {
-                if (!e.relativePath().equals(RunLease.FILE)) {
-                    storage.delete(e.uri());
+            if (storage.exists(checkpoints)) {
+                for (StorageEntry e : storage.list(checkpoints, false)) {
+                    if (!e.relativePath().equals(RunLease.FILE)) {
+                        storage.delete(e.uri()); // the lease and the folder go when it is released
+                    }
                 }
             }
         }

@@ -21,8 +21,6 @@ import java.util.regex.Pattern;
  * (an abandoned run — a resume would need its checkpoint, so choose the age longer than any resume you intend).
  */
 public final class OutputLeftovers {
-    private static final Pattern ATTEMPT = Pattern.compile("^(.+)-([0-9a-f]{8})$");
-    private static final String CHECKPOINTS_DIR = "_checkpoints";
 
     /** Staging attempt or checkpoint folder. */
     public enum Kind { STAGING, CHECKPOINTS }
@@ -65,12 +63,12 @@ public final class OutputLeftovers {
             String staging = modelUri + "/" + ArtifactLayout.STAGING_DIR;
             if (storage.exists(staging)) {
                 for (StorageEntry e : storage.list(staging, false)) {
-                    Matcher attempt = ATTEMPT.matcher(e.relativePath());
-                    String runId = e.directory() && attempt.matches() ? attempt.group(1) : "";
+                    String runId = e.directory() ? ArtifactLayout.runIdOfStagingAttempt(e.relativePath()).orElse("")
+                            : "";
                     found.add(judge(Kind.STAGING, modelUri, staging + "/" + e.relativePath(), runId, e.directory()));
                 }
             }
-            String checkpoints = modelUri + "/" + CHECKPOINTS_DIR;
+            String checkpoints = modelUri + "/" + ArtifactLayout.CHECKPOINTS_DIR;
             if (storage.exists(checkpoints)) {
                 for (StorageEntry e : storage.list(checkpoints, false)) {
                     if (e.directory()) {
@@ -106,7 +104,8 @@ public final class OutputLeftovers {
         Optional<Duration> age = newest == Long.MIN_VALUE ? Optional.empty()
                 : Optional.of(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - newest)));
         if (!runId.isEmpty()) {
-            Optional<String> holder = RunLease.liveHolder(storage, modelUri + "/" + CHECKPOINTS_DIR + "/" + runId);
+            Optional<String> holder = RunLease.liveHolder(storage,
+                    modelUri + "/" + ArtifactLayout.CHECKPOINTS_DIR + "/" + runId);
             if (holder.isPresent()) {
                 return new Leftover(kind, uri, runId, bytes, age, false, "run " + runId + " is running ("
                         + holder.get() + ")");

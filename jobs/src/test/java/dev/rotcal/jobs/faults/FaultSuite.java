@@ -602,7 +602,7 @@ final class FaultSuite implements AutoCloseable {
         }
     }
 
-    /** Scenario names of the suite, in the order the table lists them. */
+    /** Per stage, the driver's log line that means the stage is under way (where a kill is injected). */
     static Map<String, String> stageMarkers() {
         return Map.of("capture", "capture: layer 2/", "refine", "iteration 10/", "scales", "scales: layer 2/",
                 "evaluate", "evaluate: layer 2/");

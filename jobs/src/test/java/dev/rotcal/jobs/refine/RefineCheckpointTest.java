@@ -155,6 +155,11 @@ class RefineCheckpointTest {
         }
 
         @Override
+        public long modifiedMillis(String uri) throws IOException {
+            return real.modifiedMillis(uri);
+        }
+
+        @Override
         public void close() throws IOException {
             real.close();
         }

@@ -178,6 +178,7 @@ public final class SparkSubmitRunner {
         private final Path runDir;
         private final Process process;
         private final long startNanos;
+        private final StringBuilder logRead = new StringBuilder(); // stderr read so far, one char per byte
 
         private Submission(String mainClass, List<String> command, Path runDir, Process process, long startNanos) {
             this.mainClass = mainClass;
@@ -195,13 +196,22 @@ public final class SparkSubmitRunner {
             return runDir.resolve("stderr.log");
         }
 
-        /** Whether the driver's log (stderr) has a line containing {@code text} yet. */
-        public boolean logged(String text) {
-            try {
-                return Files.isRegularFile(stderrFile()) && Files.readString(stderrFile()).contains(text);
-            } catch (IOException | java.io.UncheckedIOException e) {
-                return false;
+        /**
+         * Whether the driver's log (stderr) has a line containing {@code text} (ASCII) yet. Each call reads only what
+         * was appended since the last one.
+         */
+        public synchronized boolean logged(String text) {
+            if (Files.isRegularFile(stderrFile())) {
+                try (java.io.RandomAccessFile in = new java.io.RandomAccessFile(stderrFile().toFile(), "r")) {
+                    byte[] added = new byte[(int) Math.max(0, in.length() - logRead.length())];
+                    in.seek(logRead.length());
+                    in.readFully(added);
+                    logRead.append(new String(added, java.nio.charset.StandardCharsets.ISO_8859_1)); // byte for byte
+                } catch (IOException e) {
+                    return false;
+                }
             }
+            return logRead.indexOf(text) >= 0;
         }
 
         /**
