@@ -1,8 +1,10 @@
 package dev.rotcal.jobs;
 
+import dev.rotcal.artifact.ArtifactLayout;
 import dev.rotcal.artifact.SecretRedactor;
 import dev.rotcal.jobs.calibrate.CalibrationJob;
 import dev.rotcal.jobs.calibrate.CompletedRun;
+import dev.rotcal.jobs.calibrate.RunLease;
 import dev.rotcal.jobs.calibrate.RunSummary;
 import dev.rotcal.jobs.config.PreflightResult;
 import dev.rotcal.jobs.config.MemoryBudget;
@@ -129,28 +131,38 @@ public final class CalibrateCommand implements Callable<Integer> {
     public static RunSummary run(RotcalSettings settings, SparkConf sparkConf, Map<String, String> hadoop,
                                  boolean resume) throws Exception {
         try (HadoopStorage storage = HadoopStorage.of(hadoop)) {
-            PreflightResult preflight = new Preflight(storage).check(settings);
-            LOG.info("calibrate {} -> {} (run {})", settings.inputUri(), preflight.layout().runUri(), settings.runId());
-            sparkConf.setAppName("rotcal " + preflight.modelName() + " " + settings.runId());
-            if (settings.spark().hasMaster()) {
-                sparkConf.setMaster(settings.spark().master());
+            Preflight checks = new Preflight(storage);
+            ArtifactLayout layout = checks.reachOutput(settings);
+            // one run per run id: a second start is refused here, before it reads any model file
+            try (RunLease lease = RunLease.acquire(storage, layout.checkpointsUri(), settings.runId())) {
+                return runHoldingTheLease(settings, sparkConf, hadoop, storage, checks.checkInputs(settings), resume);
             }
-            if (sparkConf.get("spark.master", "local[*]").startsWith("local")) {
-                // local mode talks only to itself: stay on loopback whatever the host name resolves to
-                sparkConf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
-                sparkConf.setIfMissing("spark.driver.host", "127.0.0.1");
-                // the executor is this JVM: a task's OutOfMemoryError fails the job (one line, exit code 3) instead
-                // of Spark's handler killing the JVM with exit 52 after a page of stack traces
-                sparkConf.setIfMissing("spark.executor.killOnFatalError.depth", "0");
-            }
-            HadoopSettings.apply(sparkConf, hadoop);
-            if (preflight.modelConfig().isPresent()) {
-                MemoryBudget.Available available = MemoryBudget.Available.of(sparkConf);
-                int partitions = settings.spark().partitions() > 0 ? settings.spark().partitions()
-                        : sparkConf.getInt("spark.default.parallelism", available.tasksPerExecutor());
-                MemoryBudget.check(MemoryEstimate.of(preflight.modelConfig().get(), settings, partitions), available);
-            }
-            return new CalibrationJob(settings, storage, preflight).run(sparkConf, resume);
         }
+    }
+
+    private static RunSummary runHoldingTheLease(RotcalSettings settings, SparkConf sparkConf,
+                                                 Map<String, String> hadoop, HadoopStorage storage,
+                                                 PreflightResult preflight, boolean resume) throws IOException {
+        LOG.info("calibrate {} -> {} (run {})", settings.inputUri(), preflight.layout().runUri(), settings.runId());
+        sparkConf.setAppName("rotcal " + preflight.modelName() + " " + settings.runId());
+        if (settings.spark().hasMaster()) {
+            sparkConf.setMaster(settings.spark().master());
+        }
+        if (sparkConf.get("spark.master", "local[*]").startsWith("local")) {
+            // local mode talks only to itself: stay on loopback whatever the host name resolves to
+            sparkConf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+            sparkConf.setIfMissing("spark.driver.host", "127.0.0.1");
+            // the executor is this JVM: a task's OutOfMemoryError fails the job (one line, exit code 3) instead
+            // of Spark's handler killing the JVM with exit 52 after a page of stack traces
+            sparkConf.setIfMissing("spark.executor.killOnFatalError.depth", "0");
+        }
+        HadoopSettings.apply(sparkConf, hadoop);
+        if (preflight.modelConfig().isPresent()) {
+            MemoryBudget.Available available = MemoryBudget.Available.of(sparkConf);
+            int partitions = settings.spark().partitions() > 0 ? settings.spark().partitions()
+                    : sparkConf.getInt("spark.default.parallelism", available.tasksPerExecutor());
+            MemoryBudget.check(MemoryEstimate.of(preflight.modelConfig().get(), settings, partitions), available);
+        }
+        return new CalibrationJob(settings, storage, preflight).run(sparkConf, resume);
     }
 }

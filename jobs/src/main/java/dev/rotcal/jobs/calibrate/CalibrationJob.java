@@ -68,15 +68,11 @@ public final class CalibrationJob {
         this.preflight = preflight;
     }
 
-    /** Runs the whole calibration and publishes the artifact; returns what the summary prints. */
+    /**
+     * Runs the whole calibration and publishes the artifact; returns what the summary prints. The caller holds the
+     * run's lease ({@link RunLease}, taken in CalibrateCommand right after the stores answered).
+     */
     public RunSummary run(SparkConf sparkConf, boolean resume) throws IOException {
-        // one run per run id, before any work
-        try (RunLease lease = RunLease.acquire(storage, checkpointsUri(), preflight.layout().runId())) {
-            return runHoldingTheLease(sparkConf, resume);
-        }
-    }
-
-    private RunSummary runHoldingTheLease(SparkConf sparkConf, boolean resume) throws IOException {
         long runStart = System.nanoTime();
         Map<String, Double> seconds = new LinkedHashMap<>();
         CalibrationInput input = input(seconds);

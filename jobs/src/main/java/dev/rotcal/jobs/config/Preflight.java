@@ -47,10 +47,30 @@ public final class Preflight {
 
     /** Runs every check in order and returns what the run needs; the first failed check throws. */
     public PreflightResult check(RotcalSettings settings) throws IOException {
+        reachOutput(settings);
+        return checkInputs(settings);
+    }
+
+    /**
+     * The first half of {@link #check}: every store the run uses answers and the output can be written. A run takes
+     * its lease right after this (CalibrateCommand), so that a second start of one run id is refused before it reads
+     * any model file; {@link #checkInputs} then does the rest.
+     */
+    public ArtifactLayout reachOutput(RotcalSettings settings) throws IOException {
         long start = System.nanoTime();
         ArtifactLayout layout = layout(settings);
         awaitStores(settings.calibratesModel() ? List.of(settings.model().uri(), layout.outputUri())
                 : List.of(settings.activations().uri(), layout.outputUri()));
+        probeWritable(layout);
+        LOG.info("Stores answer and {} can be written ({} ms)", layout.outputUri(),
+                (System.nanoTime() - start) / 1_000_000);
+        return layout;
+    }
+
+    /** The second half of {@link #check}: the inputs, and that no published run is in the way. */
+    public PreflightResult checkInputs(RotcalSettings settings) throws IOException {
+        long start = System.nanoTime();
+        ArtifactLayout layout = layout(settings);
         Optional<ModelConfig> modelConfig = Optional.empty();
         Optional<ActivationDumps> activationDumps = Optional.empty();
         Optional<HadamardOrder> hadamard = Optional.empty();
@@ -74,7 +94,7 @@ public final class Preflight {
             hadamard = Optional.of(hiddenHadamard(settings, dumps.hiddenSize()));
             activationDumps = Optional.of(dumps);
         }
-        boolean replaces = checkOutput(settings, layout);
+        boolean replaces = refusePublishedRun(settings, layout);
         LOG.info("Preflight passed in {} ms: {} → {}{}", (System.nanoTime() - start) / 1_000_000,
                 settings.inputUri(), layout.runUri(), replaces ? " (replacing the published run there)" : "");
         return new PreflightResult(modelConfig, activationDumps, hadamard, settings.model().name(), settings.runId(),
@@ -221,8 +241,7 @@ public final class Preflight {
         }
     }
 
-    private boolean checkOutput(RotcalSettings settings, ArtifactLayout layout) throws IOException {
-        probeWritable(layout);
+    private boolean refusePublishedRun(RotcalSettings settings, ArtifactLayout layout) throws IOException {
         if (!storage.exists(layout.manifestUri())) {
             return false;
         }

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The fault-injection suite ({@link FaultSuite}) as a test. {@code mvn -B verify} runs the CI subset (executor loss in
  * evaluate, the store refusing at the manifest, 3 simultaneous-start repetitions on file: and on s3proxy, the
- * secret-leak check); {@code .ci/faults} ({@code -Drotcal.test.faults=all}) runs every scenario. Either way the
+ * secret-leak check); {@code .ci/faults} ({@code -Drotcal.test.faults=all}) runs every scenario, and
+ * {@code -Drotcal.test.faults=starts} only the baseline and the two 20-repetition racing-start rows. Either way the
  * table goes to the log and to target/it/fault-suite.md, which the README's table is pasted from.
  */
 class FaultInjectionIT {
@@ -25,14 +26,19 @@ class FaultInjectionIT {
 
     @Test
     void everyFaultEndsInTheBaselineArtifactOrARetryableCode() throws Exception {
-        boolean all = "all".equals(System.getProperty(SCOPE_PROPERTY, "ci"));
+        String scope = System.getProperty(SCOPE_PROPERTY, "ci");
+        boolean all = "all".equals(scope);
         IntegrationBuild build = IntegrationBuild.fromSystemProperties();
         List<FaultOutcome> outcomes = new ArrayList<>();
         Map<String, String> markers = FaultSuite.stageMarkers();
         try (FaultSuite suite = FaultSuite.start(build)) {
             outcomes.add(suite.baseline());
             assertThat(outcomes.get(0).passed()).as("the baseline run: %s", outcomes.get(0).describe()).isTrue();
-            if (all) {
+            if ("starts".equals(scope)) {
+                // the two racing-start rows alone, as in the full suite (20 repetitions, refusal within 10 s)
+                outcomes.add(suite.concurrentStarts(false, 20));
+                outcomes.add(suite.concurrentStarts(true, 20));
+            } else if (all) {
                 for (String stage : List.of("capture", "refine", "scales", "evaluate")) {
                     outcomes.add(suite.executorLoss(stage, markers.get(stage)));
                 }
@@ -60,7 +66,7 @@ class FaultInjectionIT {
             }
         } finally {
             String table = FaultOutcome.table(outcomes);
-            LOG.info("fault suite ({}):\n{}", all ? "all" : "CI subset", table);
+            LOG.info("fault suite ({}):\n{}", scope, table);
             Files.writeString(build.workDir().resolve("fault-suite.md"), table, StandardCharsets.UTF_8);
             System.out.println(table);
         }
