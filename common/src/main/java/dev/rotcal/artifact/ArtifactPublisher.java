@@ -103,9 +103,18 @@ public final class ArtifactPublisher implements Closeable {
      */
     public static ArtifactFile writeStaged(Storage storage, String stagingUri, String relativePath, ContentWriter writer)
             throws IOException {
+        return writeStaged(storage, stagingUri, relativePath, false, writer);
+    }
+
+    /**
+     * {@link #writeStaged(Storage, String, String, ContentWriter)}, replacing a file already there when
+     * {@code replace}: a Spark task's retry (after its executor was lost) writes its file again.
+     */
+    public static ArtifactFile writeStaged(Storage storage, String stagingUri, String relativePath, boolean replace,
+                                           ContentWriter writer) throws IOException {
         checkStageable(relativePath);
         String uri = stagingUri + "/" + relativePath;
-        HashingOutputStream out = new HashingOutputStream(storage.create(uri, false));
+        HashingOutputStream out = new HashingOutputStream(storage.create(uri, replace));
         try (out) {
             writer.writeTo(out);
         } catch (IOException | RuntimeException | Error e) {

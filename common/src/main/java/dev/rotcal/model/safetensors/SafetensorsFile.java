@@ -6,6 +6,7 @@ import dev.rotcal.io.ByteSource;
 import dev.rotcal.io.FileByteSource;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -211,6 +212,19 @@ public final class SafetensorsFile implements Closeable {
             out[i] = (int) wide[i];
         }
         return out;
+    }
+
+    /** Copies tensor {@code info}'s stored bytes to {@code out}, through {@code buffer} (for {@link SafetensorsWriter#concat}). */
+    void copyBytes(TensorInfo info, OutputStream out, ByteBuffer buffer) throws IOException {
+        long position = header.dataStart() + info.begin();
+        for (long left = info.byteSize(); left > 0; ) {
+            int count = (int) Math.min(buffer.capacity(), left);
+            buffer.clear().limit(count);
+            source.readFully(position, buffer);
+            out.write(buffer.array(), 0, count);
+            position += count;
+            left -= count;
+        }
     }
 
     /** One positional read of {@code count} units of {@code unitBytes} from unit {@code first} on, decoded. */

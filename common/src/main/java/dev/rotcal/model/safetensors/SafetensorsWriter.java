@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -60,16 +61,55 @@ public final class SafetensorsWriter {
         }
     }
 
+    /**
+     * Writes the tensors of several safetensors files as one file to {@code out} (not closed), copying their bytes
+     * without decoding them: the result equals {@link #write(OutputStream, Map, Collection)} of all their tensors
+     * (the parts' own metadata is dropped). A task writes its part, the driver joins the parts while holding one
+     * chunk of bytes at a time.
+     */
+    public static void concat(OutputStream out, Map<String, String> metadata, List<SafetensorsFile> parts) {
+        Map<String, SafetensorsFile> owner = new TreeMap<>();
+        Map<String, TensorInfo> infos = new TreeMap<>();
+        for (SafetensorsFile part : parts) {
+            for (TensorInfo info : part.header().tensors().values()) {
+                checkArgument(owner.put(info.name(), part) == null, "Cannot join safetensors files: tensor %s is in"
+                        + " both %s and another part", info.name(), part.location());
+                infos.put(info.name(), info);
+            }
+        }
+        try {
+            out.write(header(metadata, infos.values().stream()
+                    .map(i -> new Entry(i.name(), i.dtype(), i.shape(), i.byteSize())).toList()));
+            ByteBuffer buffer = ByteBuffer.allocate(SafetensorsFile.CHUNK_BYTES);
+            for (TensorInfo info : infos.values()) {
+                owner.get(info.name()).copyBytes(info, out, buffer);
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write safetensors data: " + e, e);
+        }
+    }
+
+    /** One header entry: a tensor's name, dtype, shape and byte size. */
+    private record Entry(String name, SafetensorsDtype dtype, List<Long> shape, long bytes) {
+    }
+
     /** The 8-byte length plus the space-padded JSON header for {@code tensors} in name order. */
     static byte[] header(Map<String, String> metadata, Map<String, Tensor> byName) {
+        return header(metadata, byName.values().stream()
+                .map(t -> new Entry(t.name(), t.dtype(), t.shape(), Math.multiplyExact(t.numel(), t.dtype().byteSize())))
+                .toList());
+    }
+
+    private static byte[] header(Map<String, String> metadata, List<Entry> entries) {
         ObjectNode root = SafetensorsHeader.JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = root.putObject(SafetensorsHeader.METADATA_KEY);
             new TreeMap<>(metadata).forEach(meta::put);
         }
         long offset = 0;
-        for (Tensor t : byName.values()) {
-            long end = Math.addExact(offset, Math.multiplyExact(t.numel(), t.dtype().byteSize()));
+        for (Entry t : entries) {
+            long end = Math.addExact(offset, t.bytes());
             ObjectNode entry = root.putObject(t.name());
             entry.put("dtype", t.dtype().name());
             t.shape().forEach(entry.putArray("shape")::add);

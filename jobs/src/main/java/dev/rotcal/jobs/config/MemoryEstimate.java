@@ -145,7 +145,8 @@ public final class MemoryEstimate {
             //   block's statistics (Hessians in float32 as gptq.py's, cut into 32 MiB bands for the shuffle);
             // - solve: the largest group's task — its input's Hessian assembled as the bands arrive, its own copy of
             //   the group's projections (gate + up), GPTQ's W in double and each method's outputs (≈ 3 float copies
-            //   of the largest linear); the driver holds one layer's file;
+            //   of the largest linear); each task stages its part of the layer file and the driver joins the parts a
+            //   chunk at a time (no layer's tensors on the driver);
             // - forward: the GPTQ twin built one linear at a time.
             int scalesBlocks = Math.max(1, Math.min(scales.sequences(), partitions));
             long scalesRows = (long) ((scales.sequences() + scalesBlocks - 1) / scalesBlocks) * seqLen;
@@ -165,7 +166,7 @@ public final class MemoryEstimate {
             long always = 3 * D * d * d + F * scales.sequences() * seqLen * d;
             // the rotation: the layer as read and as rotated (the writers' R1ᵀ·W in double column chunks only)
             long rotation = 2 * layerWeights + 2 * D * d * 1024;
-            long layerFile = layerParams * 2;                     // codes and scales of every method, ≤ 2 B/param
+            long joinBuffers = 12L << 20; // the join's 4 MiB chunk (SafetensorsFile.CHUNK_BYTES) and the stream buffers
             List<Phase> phases = List.of(
                     new Phase("rotation", always + rotation, block, false, false),
                     new Phase("rotation in a solve", always + rotation, hessians ? F * inter * inter : 0, false,
@@ -176,16 +177,16 @@ public final class MemoryEstimate {
             // native: the one rotated layer in ND4J buffers, plus per task GPTQ's U in float32 as gptq.py's
             // (down_proj: inter²)
             long taskNative = hessians ? F * inter * inter : 0;
-            out.add(new Stage("scales", layerFile, phases, layerWeights, taskNative,
+            out.add(new Stage("scales", joinBuffers, phases, layerWeights, taskNative,
                     String.format(Locale.ROOT, "rotation of the layer %s; statistics task: %d × %d tokens, %s%s;"
                                     + " solve task: %s; R1's copies and the persisted windows %s;"
-                                    + " native: the rotated layer %s, per task GPTQ's U %s; driver: one layer's file"
-                                    + " (%s)", gib(rotation),
+                                    + " native: the rotated layer %s, per task GPTQ's U %s; driver: joins the tasks' parts of"
+                                    + " the layer file in chunks (%s)", gib(rotation),
                             scalesRows / seqLen, seqLen, gib(forward), hessians ? String.format(Locale.ROOT,
                                     ", Hessians Σ XᵀX in float32 (down_proj %d²) %s", inter, gib(hessianBytes)) : "",
                             hessians ? "down_proj Hessian " + inter + "², its weights, GPTQ's W and the outputs "
                                     + gib(solveTask) : "the weights and outputs " + gib(solveTask), gib(always),
-                            gib(layerWeights), gib(taskNative), gib(layerFile))));
+                            gib(layerWeights), gib(taskNative), gib(joinBuffers))));
         }
 
         EvaluateSettings ev = settings.evaluate();

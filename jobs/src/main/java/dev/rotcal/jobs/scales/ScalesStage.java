@@ -2,6 +2,7 @@ package dev.rotcal.jobs.scales;
 
 import dev.rotcal.artifact.ArtifactLayout;
 import dev.rotcal.artifact.ArtifactPublisher;
+import dev.rotcal.artifact.Storage;
 import dev.rotcal.jobs.BadInputException;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.jobs.capture.RowSite;
@@ -9,6 +10,7 @@ import dev.rotcal.jobs.config.ScalesSettings;
 import dev.rotcal.jobs.config.ScalesSettings.WeightMethod;
 import dev.rotcal.jobs.spark.JobGroups;
 import dev.rotcal.model.safetensors.SafetensorsDtype;
+import dev.rotcal.model.safetensors.SafetensorsFile;
 import dev.rotcal.model.safetensors.SafetensorsWriter;
 import dev.rotcal.model.safetensors.Tensor;
 import dev.rotcal.scales.ClipSweep;
@@ -38,8 +40,8 @@ import scala.Tuple2;
  * one Spark job of four tasks, one per linear group, each receiving its share of the layer's merged statistics
  * straight from the executors that hold them ({@link LayerStatisticsShards}: the layer's summary and the bands of its
  * input's Hessian) and solving it ({@link SolveLinearGroup}); then the driver writes
- * {@code layers/layer-{i:03d}.safetensors} into the staging area and keeps the per-linear errors for metrics.json. The
- * driver holds one layer's tensors at a time and never a Hessian.
+ * {@code layers/layer-{i:03d}.safetensors} into the staging area by joining the four parts the tasks staged, and keeps
+ * the per-linear errors for metrics.json. The driver holds neither a layer's tensors nor a Hessian: one 4 MiB chunk.
  */
 public final class ScalesStage {
     private static final Logger LOG = LoggerFactory.getLogger(ScalesStage.class);
@@ -100,7 +102,8 @@ public final class ScalesStage {
             solved = new ArrayList<>(pieces.flatMapToPair(t -> consumers(t._2()).iterator())
                     .combineByKey(GroupInput::of, GroupInput::add, GroupInput::merge, new GroupKey.ByGroup(), false,
                             null)
-                    .map(new SolveLinearGroup(model, r1, options(settings), blasThreads))
+                    .map(new SolveLinearGroup(model, r1, options(settings), blasThreads, publisher.storage(),
+                            publisher.stagingUri()))
                     .collect());
         }
         solved.sort(java.util.Comparator.comparing(GroupResult::group));
@@ -110,13 +113,11 @@ public final class ScalesStage {
                     + " activations hold NaN or Inf (check the checkpoint's weights of layers <= %d)", layer, nonFinite,
                     layer));
         }
-        List<Tensor> tensors = new ArrayList<>();
         Map<String, Object> linears = new LinkedHashMap<>();
         Map<LinearInput, Map<String, Object>> activations = new EnumMap<>(LinearInput.class);
         Map<LinearInput, Float> clips = new EnumMap<>(LinearInput.class);
         GroupResult qkv = null;
         for (GroupResult r : solved) {
-            tensors.addAll(r.tensors());
             linears.putAll(r.linears());
             activations.put(r.group().input(), r.activation());
             clips.put(r.group().input(), r.inputClip());
@@ -127,8 +128,7 @@ public final class ScalesStage {
         if (solved.size() != LinearGroup.values().length || qkv == null) {
             throw new IllegalStateException("[BUG] scales of layer " + layer + ": " + solved.size() + " group results");
         }
-        publisher.write(ArtifactLayout.layerFile(layer),
-                out -> SafetensorsWriter.write(out, metadata(layer, settings), tensors));
+        joinParts(publisher, layer, solved, metadata(layer, settings));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("layer", layer);
         m.put("linears", linears);
@@ -143,6 +143,33 @@ public final class ScalesStage {
         }
         m.put("group_seconds", groupSeconds);
         return new PublishedLayer(m, choice(layer, rhSweeps, clips, qkv.keyClip(), qkv.valueClip()));
+    }
+
+    /** Where a solve task stages its part of layer {@code layer}'s file, relative to the staging folder. */
+    static String partPath(int layer, LinearGroup group) {
+        return String.format(java.util.Locale.ROOT, "parts/layer-%03d.%s.safetensors", layer,
+                group.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /**
+     * Joins the four solve tasks' parts into {@code layers/layer-{i:03d}.safetensors} (the same bytes as one write of
+     * all their tensors), streaming one chunk at a time, then deletes the parts.
+     */
+    private static void joinParts(ArtifactPublisher publisher, int layer, List<GroupResult> solved,
+                                  Map<String, String> metadata) throws IOException {
+        Storage storage = publisher.storage();
+        List<SafetensorsFile> parts = new ArrayList<>();
+        try {
+            for (GroupResult r : solved) {
+                parts.add(SafetensorsFile.open(storage.openByteSource(publisher.stagingUri() + "/" + r.part())));
+            }
+            publisher.write(ArtifactLayout.layerFile(layer), out -> SafetensorsWriter.concat(out, metadata, parts));
+        } finally {
+            parts.forEach(SafetensorsFile::close);
+        }
+        for (GroupResult r : solved) {
+            storage.delete(publisher.stagingUri() + "/" + r.part());
+        }
     }
 
     /** metrics.json's "scales" section and the evaluation's per-layer choices. */

@@ -1,9 +1,12 @@
 package dev.rotcal.jobs.scales;
 
+import dev.rotcal.artifact.ArtifactPublisher;
+import dev.rotcal.artifact.Storage;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.forward.DecoderShape;
+import dev.rotcal.model.safetensors.SafetensorsWriter;
 import dev.rotcal.model.safetensors.Tensor;
 import dev.rotcal.scales.HessianAccumulator;
 import dev.rotcal.scales.InputStatistics;
@@ -13,6 +16,8 @@ import dev.rotcal.scales.LinearInput;
 import dev.rotcal.scales.LinearScales;
 import dev.rotcal.scales.LinearScalesSolver;
 import dev.rotcal.scales.RotatedInput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +31,8 @@ import scala.Tuple2;
  * statistics of the rotated model's inputs (the layer's summary and the bands of its input's Hessian), assembles the
  * Hessian, reads the layer's tensors from the checkpoint, rotates and folds them (R1 from refine, R2 and R4's offline
  * half) and runs every requested weight quantizer on the group's linears; also the group input's activation
- * parameters and, for q/k/v, the KV cache's.
+ * parameters and, for q/k/v, the KV cache's. The tensors go into a part file in the run's staging folder (the driver
+ * joins a layer's four parts into its layer file); the task returns only where it put them and the metrics.
  */
 final class SolveLinearGroup implements Function<Tuple2<GroupKey, GroupInput>, GroupResult> {
     private static final long serialVersionUID = 1L;
@@ -35,12 +41,17 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, GroupInput>, G
     private final Broadcast<double[]> r1;                       // (d, d) row-major
     private final LinearScalesSolver.Options options;
     private final int blasThreads;
+    private final Storage storage;
+    private final String stagingUri;
 
-    SolveLinearGroup(ModelSource model, Broadcast<double[]> r1, LinearScalesSolver.Options options, int blasThreads) {
+    SolveLinearGroup(ModelSource model, Broadcast<double[]> r1, LinearScalesSolver.Options options, int blasThreads,
+                     Storage storage, String stagingUri) {
         this.model = model;
         this.r1 = r1;
         this.options = options;
         this.blasThreads = blasThreads;
+        this.storage = storage;
+        this.stagingUri = stagingUri;
     }
 
     @Override
@@ -83,13 +94,23 @@ final class SolveLinearGroup implements Function<Tuple2<GroupKey, GroupInput>, G
             }
         }
         Map<String, Object> activation = ScalesStage.activationParameters(layer, input, in, staticMetrics, tensors);
-        if (group == LinearGroup.QKV) {
-            Map<String, Object> kv = ScalesStage.kvParameters(layer, summary.kvSweeps(), tensors);
-            return new GroupResult(layer, group, tensors, linears, activation, in.sweep().bestRatio(), kv,
+        Map<String, Object> kv = group == LinearGroup.QKV
+                ? ScalesStage.kvParameters(layer, summary.kvSweeps(), tensors) : null;
+        String part = ScalesStage.partPath(layer, group);
+        try {
+            // a retried task (its executor was lost) writes its part again
+            ArtifactPublisher.writeStaged(storage, stagingUri, part, true,
+                    out -> SafetensorsWriter.write(out, Map.of(), tensors));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot stage the scales of layer " + layer + " " + group + ": "
+                    + e.getMessage(), e);
+        }
+        if (kv != null) {
+            return new GroupResult(layer, group, part, linears, activation, in.sweep().bestRatio(), kv,
                     summary.kvSweeps().key().bestRatio(), summary.kvSweeps().value().bestRatio(),
                     summary.nonFiniteBlocks(), (System.nanoTime() - start) / 1e9);
         }
-        return new GroupResult(layer, group, tensors, linears, activation, in.sweep().bestRatio(), null, 0f, 0f,
+        return new GroupResult(layer, group, part, linears, activation, in.sweep().bestRatio(), null, 0f, 0f,
                 summary.nonFiniteBlocks(), (System.nanoTime() - start) / 1e9);
     }
 }
