@@ -37,19 +37,21 @@ public final class LayerStatisticsShards {
 
     /**
      * Reduces a layer's partials (at most one per partition) and keeps the merged pieces, persisted and
-     * materialized, on the executors.
+     * materialized, on the executors' local disks ({@code DISK_ONLY}, whatever the capture's storage level): they are
+     * read once, by the solve tasks, and a layer's Hessians are GiBs at real widths (4.3 GiB at LLaMA-70B's) that in
+     * the block manager's memory would sit on the heap beside the solve tasks' own arrays — Spark cannot evict them
+     * for user allocations (the 70B-shaped layer's GPTQ tasks ran out of heap so).
      *
      * @param partials   the layer's per-partition statistics
      * @param partitions partitions of the merged pieces
      */
-    public static LayerStatisticsShards reduce(int layer, JavaRDD<LayerStatistics> partials, int partitions,
-                                               StorageLevel level) {
+    public static LayerStatisticsShards reduce(int layer, JavaRDD<LayerStatistics> partials, int partitions) {
         JavaPairRDD<StatisticPiece.Id, StatisticPiece> merged = partials
                 .mapPartitionsWithIndex((source, it) -> pieces(source, it), true).mapToPair(t -> t)
                 .repartitionAndSortWithinPartitions(new ByPiece(Math.max(1, partitions)), new TaggedOrder())
                 .mapPartitionsToPair(LayerStatisticsShards::mergeRuns, true)
                 .setName("scales statistics of layer " + layer)
-                .persist(level);
+                .persist(StorageLevel.DISK_ONLY());
         merged.count();
         return new LayerStatisticsShards(merged);
     }

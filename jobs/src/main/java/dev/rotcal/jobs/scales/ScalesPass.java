@@ -89,7 +89,7 @@ public final class ScalesPass {
                     // shuffle; the blocks' next residual stream comes from a forward of its own below
                     shards = LayerStatisticsShards.reduce(layer, hidden.map(new RunRotatedLayer(model, layer,
                                     r1Broadcast, statistics, null, options, blasThreads))
-                            .mapPartitions(ScalesPass::mergeInPartition, true), blocks.size(), level);
+                            .mapPartitions(ScalesPass::mergeInPartition, true), blocks.size());
                 }
                 if (observer != null) {
                     observer.layerStatistics(layer, shards.collect());
