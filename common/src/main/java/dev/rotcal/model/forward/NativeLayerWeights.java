@@ -70,6 +70,35 @@ public final class NativeLayerWeights implements AutoCloseable {
     }
 
     /**
+     * A layer built one projection at a time: {@code projection} is asked for each by HF name ({@link #PROJECTIONS},
+     * in that order) and its array copied into native memory before the next is asked for, so at most one projection
+     * (and whatever the function holds while making it) is on the heap.
+     *
+     * @param projection name → (out, in) row-major
+     */
+    public static NativeLayerWeights build(DecoderShape s, float[] inputNorm, float[] bq, float[] bk, float[] bv,
+                                           float[] postAttentionNorm,
+                                           java.util.function.Function<String, float[]> projection) {
+        int d = s.hidden();
+        int[][] dims = {{s.qWidth(), d}, {s.kvWidth(), d}, {s.kvWidth(), d}, {d, s.qWidth()},
+                {s.intermediate(), d}, {s.intermediate(), d}, {d, s.intermediate()}};
+        List<NativeMatrix> m = new ArrayList<>(7);
+        try {
+            for (int i = 0; i < PROJECTIONS.size(); i++) {
+                float[] values = projection.apply(PROJECTIONS.get(i));
+                dev.rotcal.Checks.checkArgument(values.length == (long) dims[i][0] * dims[i][1],
+                        "Cannot build a layer: %s has %d values, the shape needs (%d, %d)", PROJECTIONS.get(i),
+                        values.length, dims[i][0], dims[i][1]);
+                m.add(NativeMatrix.copyOf(values, dims[i][0], dims[i][1]));
+            }
+        } catch (RuntimeException | Error e) {
+            m.forEach(NativeMatrix::close);
+            throw e;
+        }
+        return new NativeLayerWeights(s, inputNorm, bq, bk, bv, postAttentionNorm, m);
+    }
+
+    /**
      * The same norm gains and biases with other projections, asked for one at a time by HF name ({@link #PROJECTIONS})
      * and each copied into native memory before the next is asked for, so at most one projection is on the heap.
      * This layer's own projections are not read: it may be closed before.

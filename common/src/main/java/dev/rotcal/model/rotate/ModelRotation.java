@@ -89,33 +89,22 @@ public final class ModelRotation {
                                                    OnlineRotationSpec r2Spec, OnlineRotationSpec r4Spec) {
         w.checkFits(shape);
         int d = shape.hidden();
-        checkArgument(r2Spec == null || r2Spec.size() == shape.headDim(),
-                "Cannot rotate a layer with R2 of size %d: R2 acts per head, head_dim is %d",
-                r2Spec == null ? 0 : r2Spec.size(), shape.headDim());
-        checkArgument(r4Spec == null || r4Spec.size() == shape.intermediate(),
-                "Cannot rotate a layer with R4 of size %d: R4 acts on down_proj's input, intermediate_size is %d",
-                r4Spec == null ? 0 : r4Spec.size(), shape.intermediate());
-        int qWidth = shape.qWidth();
-        int kvWidth = shape.kvWidth();
-        int inter = shape.intermediate();
-
-        float[] wq = readerSide(w.wq(), qWidth, w.inputNorm(), r1, d);
-        float[] wk = readerSide(w.wk(), kvWidth, w.inputNorm(), r1, d);
-        double[] wv = readerSideDouble(w.wv(), kvWidth, w.inputNorm(), r1, d);  // (kvWidth, d), R2 follows
-        float[] wo = writerSide(w.wo(), qWidth, r1, d);                     // (d, qWidth)
-        float[] bv = copyOrNull(w.bv());
-        if (r2Spec != null) {
-            rotateHeadOutputs(wv, shape.nKvHeads(), shape.headDim(), d, r2Spec);
-            rotateInputColumns(wo, d, qWidth, r2Spec);
-            bv = bv == null ? null : rotateBias(w.bv(), shape.nKvHeads(), r2Spec);
-        }
-        float[] wGate = readerSide(w.wGate(), inter, w.postAttentionNorm(), r1, d);
-        float[] wUp = readerSide(w.wUp(), inter, w.postAttentionNorm(), r1, d);
-        float[] wDown = writerSide(w.wDown(), inter, r1, d);                // (d, intermediate)
-        if (r4Spec != null) {
-            rotateInputColumns(wDown, d, inter, r4Spec);
-        }
-        return new LayerWeights(ones(d), wq, copyOrNull(w.bq()), wk, copyOrNull(w.bk()), toFloat(wv), bv,
+        float[] wq = rotateProjection("q_proj", w.wq(), w.inputNorm(), w.postAttentionNorm(), r1, shape, r2Spec,
+                r4Spec);
+        float[] wk = rotateProjection("k_proj", w.wk(), w.inputNorm(), w.postAttentionNorm(), r1, shape, r2Spec,
+                r4Spec);
+        float[] wv = rotateProjection("v_proj", w.wv(), w.inputNorm(), w.postAttentionNorm(), r1, shape, r2Spec,
+                r4Spec);
+        float[] wo = rotateProjection("o_proj", w.wo(), w.inputNorm(), w.postAttentionNorm(), r1, shape, r2Spec,
+                r4Spec);
+        float[] bv = rotateVBias(w.bv(), shape, r2Spec);
+        float[] wGate = rotateProjection("gate_proj", w.wGate(), w.inputNorm(), w.postAttentionNorm(), r1, shape,
+                r2Spec, r4Spec);
+        float[] wUp = rotateProjection("up_proj", w.wUp(), w.inputNorm(), w.postAttentionNorm(), r1, shape, r2Spec,
+                r4Spec);
+        float[] wDown = rotateProjection("down_proj", w.wDown(), w.inputNorm(), w.postAttentionNorm(), r1, shape,
+                r2Spec, r4Spec);
+        return new LayerWeights(ones(d), wq, copyOrNull(w.bq()), wk, copyOrNull(w.bk()), wv, bv,
                 wo, ones(d), wGate, wUp, wDown);
     }
 
@@ -194,6 +183,67 @@ public final class ModelRotation {
         }
         return new ModelWeights(w.vocab(), rotateCheckedEmbeddings(w.embedTokens(), w.vocab(), r1, d), layers,
                 ones(d), rotateCheckedLmHead(w.lmHead(), w.finalNorm(), w.vocab(), r1));
+    }
+
+    /**
+     * One projection of the rotated layer, by HF name (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj),
+     * from the original projection and the layer's norm gains: the values {@link #rotateLayer} gives it. For building a
+     * rotated layer one projection at a time: at LLaMA-70B widths a layer is 3.2 GiB in float32, and the whole original
+     * beside the whole rotated layer did not fit an 11 GiB heap with the scales stage's other arrays. R1 must have
+     * passed {@link #checkOrthogonal}.
+     *
+     * @param w (out, in) row-major, the original projection
+     */
+    public static float[] rotateProjection(String name, float[] w, float[] inputNorm, float[] postAttentionNorm,
+                                           double[] r1, DecoderShape shape, OnlineRotationSpec r2Spec,
+                                           OnlineRotationSpec r4Spec) {
+        checkArgument(r2Spec == null || r2Spec.size() == shape.headDim(),
+                "Cannot rotate a layer with R2 of size %d: R2 acts per head, head_dim is %d",
+                r2Spec == null ? 0 : r2Spec.size(), shape.headDim());
+        checkArgument(r4Spec == null || r4Spec.size() == shape.intermediate(),
+                "Cannot rotate a layer with R4 of size %d: R4 acts on down_proj's input, intermediate_size is %d",
+                r4Spec == null ? 0 : r4Spec.size(), shape.intermediate());
+        int d = shape.hidden();
+        return switch (name) {
+            case "q_proj" -> readerSide(w, shape.qWidth(), inputNorm, r1, d);
+            case "k_proj" -> readerSide(w, shape.kvWidth(), inputNorm, r1, d);
+            case "v_proj" -> {
+                double[] wv = readerSideDouble(w, shape.kvWidth(), inputNorm, r1, d);   // (kvWidth, d)
+                if (r2Spec != null) {
+                    rotateHeadOutputs(wv, shape.nKvHeads(), shape.headDim(), d, r2Spec);
+                }
+                yield toFloat(wv);
+            }
+            case "o_proj" -> {
+                float[] wo = writerSide(w, shape.qWidth(), r1, d);                       // (d, qWidth)
+                if (r2Spec != null) {
+                    rotateInputColumns(wo, d, shape.qWidth(), r2Spec);
+                }
+                yield wo;
+            }
+            case "gate_proj", "up_proj" -> readerSide(w, shape.intermediate(), postAttentionNorm, r1, d);
+            case "down_proj" -> {
+                float[] wDown = writerSide(w, shape.intermediate(), r1, d);             // (d, intermediate)
+                if (r4Spec != null) {
+                    rotateInputColumns(wDown, d, shape.intermediate(), r4Spec);
+                }
+                yield wDown;
+            }
+            default -> throw new IllegalArgumentException("[BUG] unknown projection " + name);
+        };
+    }
+
+    /** v_proj's bias in the rotated layer: per head by R2 when given, else a copy; null stays null. */
+    public static float[] rotateVBias(float[] bv, DecoderShape shape, OnlineRotationSpec r2Spec) {
+        if (bv == null || r2Spec == null) {
+            return copyOrNull(bv);
+        }
+        return rotateBias(bv, shape.nKvHeads(), r2Spec);
+    }
+
+    /** Refuses an R1 that is not an orthogonal (d, d) matrix (what {@link #rotateLayer} checks first). */
+    public static void checkOrthogonal(double[] r1, int d) {
+        checkRotation(r1, d);
     }
 
     // ---- one function per site

@@ -106,6 +106,16 @@ public final class LayerWeightsCache {
     }
 
     /**
+     * One tensor of layer {@code layer} as float32 (null when the model has no such tensor, e.g. a bias), read through
+     * this JVM's open checkpoint: for building a layer one projection at a time.
+     */
+    public static synchronized float[] readTensor(ModelSource model, ModelConfig config, int layer,
+                                                  dev.rotcal.model.LayerTensor t) {
+        dev.rotcal.model.TensorLayout layout = config.layout();
+        return layout.has(t) ? checkpoint(model).readFloats(layout.layerTensorName(layer, t)) : null;
+    }
+
+    /**
      * Drops every layer no task holds and closes the checkpoints (end of the capture stage). Cheap when there is
      * nothing to drop, so the first tasks after the capture call it in every executor JVM they run in: Spark has no
      * way to run a task on each executor, and a JVM that keeps the last layer would hold its native copy (about

@@ -138,8 +138,8 @@ public final class MemoryEstimate {
         if (statistics) {
             // scales, the pass over the stage's own windows, phase by phase in one executor JVM (one rotated layer
             // per JVM, in native memory: RotatedLayerCache):
-            // - rotation: the layer read and rotated on the heap (read + rotated copy, and down_proj's product in
-            //   double, in and out), once per JVM, while its tasks wait holding their blocks; on a cluster also
+            // - rotation: the layer read and rotated on the heap one projection at a time (read + rotated copy, the
+            //   products' double chunks), once per JVM, while its tasks wait holding their blocks; on a cluster also
             //   while a solve task waits holding its assembled Hessian (an executor that ran no pass task);
             // - statistics: per task a block of windows (in and out), one window's forward with every capture, the
             //   block's statistics (Hessians in float32 as gptq.py's, cut into 32 MiB bands for the shuffle);
@@ -164,8 +164,10 @@ public final class MemoryEstimate {
             // R1 in double on the driver, as the broadcast's value and as its serialized blocks; the stage's
             // persisted blocks (serialized): both alive through every phase
             long always = 3 * D * d * d + F * scales.sequences() * seqLen * d;
-            // the rotation: the layer as read and as rotated (the writers' R1ᵀ·W in double column chunks only)
-            long rotation = 2 * layerWeights + 2 * D * d * 1024;
+            // the rotation, one projection at a time (RotatedLayerCache): the largest projection as read and as rotated,
+            // v_proj's product in double, the products' double row/column chunks
+            long largest = Math.max(Math.max(d * q, d * inter), d * kv * (F + D) / F);
+            long rotation = 2 * F * largest + 2 * D * d * 1024;
             long joinBuffers = 12L << 20; // the join's 4 MiB chunk (SafetensorsFile.CHUNK_BYTES) and the stream buffers
             List<Phase> phases = List.of(
                     new Phase("rotation", always + rotation, block, false, false),

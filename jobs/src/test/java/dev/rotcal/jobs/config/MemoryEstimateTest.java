@@ -75,11 +75,12 @@ class MemoryEstimateTest {
         assertThat(inSolve.clusterOnly()).as("in local mode the pass's JVM already holds the layer").isTrue();
         assertThat(scales.heapFor(1, false)).as("on a cluster a solve task may wait for the rotation with its Hessian")
                 .isGreaterThanOrEqualTo(inSolve.shared() + inSolve.perTask());
-        // read + rotated layer (the writers' products in double column chunks only), R1's three copies and the
+        // the largest projection read + rotated (the products in double chunks), R1's three copies and the
         // persisted windows; the statistics task's Hessians never meet the rotation
         MemoryEstimate.Phase rotation = scales.phases().stream().filter(p -> p.name().equals("rotation"))
                 .findFirst().orElseThrow();
-        assertThat(rotation.shared()).isEqualTo(2 * layer + 2L * 8 * 8192 * 1024 + 3L * 8 * 8192 * 8192
+        // one projection at a time: gate_proj (28672, 8192) as read and as rotated
+        assertThat(rotation.shared()).isEqualTo(2L * 4 * 28672 * 8192 + 2L * 8 * 8192 * 1024 + 3L * 8 * 8192 * 8192
                 + 4L * 8 * 2048 * 8192);
         assertThat(rotation.perTask()).as("a task waits for the layer holding its block only").isLessThan(GIB);
         assertThat(scales.heapFor(1, true)).isGreaterThanOrEqualTo(rotation.shared() + rotation.perTask());
