@@ -4,12 +4,15 @@ import static dev.rotcal.Checks.checkArgument;
 
 import dev.rotcal.linalg.DenseLinearAlgebra;
 import dev.rotcal.linalg.Orthogonality;
+import dev.rotcal.model.LayerTensor;
 import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.forward.LayerWeights;
 import dev.rotcal.model.forward.ModelWeights;
+import dev.rotcal.model.forward.NativeLayerWeights;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Folds QuaRot/DFRot's rotations into a LLaMA-family model's weights, one function per weight site (as
@@ -194,7 +197,7 @@ public final class ModelRotation {
      *
      * @param w (out, in) row-major, the original projection
      */
-    public static float[] rotateProjection(String name, float[] w, float[] inputNorm, float[] postAttentionNorm,
+    static float[] rotateProjection(String name, float[] w, float[] inputNorm, float[] postAttentionNorm,
                                            double[] r1, DecoderShape shape, OnlineRotationSpec r2Spec,
                                            OnlineRotationSpec r4Spec) {
         checkArgument(r2Spec == null || r2Spec.size() == shape.headDim(),
@@ -234,16 +237,45 @@ public final class ModelRotation {
     }
 
     /** v_proj's bias in the rotated layer: per head by R2 when given, else a copy; null stays null. */
-    public static float[] rotateVBias(float[] bv, DecoderShape shape, OnlineRotationSpec r2Spec) {
+    static float[] rotateVBias(float[] bv, DecoderShape shape, OnlineRotationSpec r2Spec) {
         if (bv == null || r2Spec == null) {
             return copyOrNull(bv);
         }
         return rotateBias(bv, shape.nKvHeads(), r2Spec);
     }
 
-    /** Refuses an R1 that is not an orthogonal (d, d) matrix (what {@link #rotateLayer} checks first). */
-    public static void checkOrthogonal(double[] r1, int d) {
-        checkRotation(r1, d);
+    /**
+     * {@link #rotateLayer} (R2 and R4 as QuaRot's Hadamards when asked) built one projection at a time into native
+     * memory: each is read through {@code read}, rotated, copied and dropped before the next is read, so the heap holds
+     * the largest projection twice instead of the layer twice (3.2 GiB each at LLaMA-70B widths). Same values as
+     * {@code NativeLayerWeights.copyOf(rotateLayer(...))}.
+     *
+     * @param read the original layer's tensor of each kind (null for a bias the model lacks)
+     */
+    public static NativeLayerWeights rotateLayerToNative(Function<LayerTensor, float[]> read, double[] r1,
+                                                         DecoderShape shape, boolean r2, boolean r4) {
+        checkRotation(r1, shape.hidden());
+        OnlineRotationSpec r2Spec = r2 ? r2(shape) : null;
+        OnlineRotationSpec r4Spec = r4 ? r4(shape) : null;
+        float[] inputNorm = read.apply(LayerTensor.INPUT_NORM);
+        float[] postNorm = read.apply(LayerTensor.POST_ATTENTION_NORM);
+        return NativeLayerWeights.build(shape, ones(shape.hidden()), read.apply(LayerTensor.Q_BIAS),
+                read.apply(LayerTensor.K_BIAS), rotateVBias(read.apply(LayerTensor.V_BIAS), shape, r2Spec),
+                ones(shape.hidden()), name -> rotateProjection(name, read.apply(projection(name)), inputNorm,
+                        postNorm, r1, shape, r2Spec, r4Spec));
+    }
+
+    private static LayerTensor projection(String name) {
+        return switch (name) {
+            case "q_proj" -> LayerTensor.Q_PROJ;
+            case "k_proj" -> LayerTensor.K_PROJ;
+            case "v_proj" -> LayerTensor.V_PROJ;
+            case "o_proj" -> LayerTensor.O_PROJ;
+            case "gate_proj" -> LayerTensor.GATE_PROJ;
+            case "up_proj" -> LayerTensor.UP_PROJ;
+            case "down_proj" -> LayerTensor.DOWN_PROJ;
+            default -> throw new IllegalArgumentException("[BUG] unknown projection " + name);
+        };
     }
 
     // ---- one function per site

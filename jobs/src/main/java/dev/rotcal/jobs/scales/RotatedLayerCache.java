@@ -3,12 +3,10 @@ package dev.rotcal.jobs.scales;
 import dev.rotcal.jobs.capture.LayerWeightsCache;
 import dev.rotcal.jobs.capture.ModelSource;
 import dev.rotcal.linalg.DenseLinearAlgebra;
-import dev.rotcal.model.LayerTensor;
 import dev.rotcal.model.ModelConfig;
 import dev.rotcal.model.forward.DecoderShape;
 import dev.rotcal.model.forward.NativeLayerWeights;
 import dev.rotcal.model.rotate.ModelRotation;
-import dev.rotcal.model.rotate.OnlineRotationSpec;
 import dev.rotcal.scales.LinearScalesSolver;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,40 +85,11 @@ final class RotatedLayerCache {
         int threads = DenseLinearAlgebra.blasThreads();
         DenseLinearAlgebra.setBlasThreads(executorCores());
         try {
-            ModelRotation.checkOrthogonal(r1, shape.hidden());
-            OnlineRotationSpec r2 = ModelRotation.r2(shape);
-            OnlineRotationSpec r4 = ModelRotation.r4(shape);
-            float[] inputNorm = LayerWeightsCache.readTensor(model, config, layer, LayerTensor.INPUT_NORM);
-            float[] postNorm = LayerWeightsCache.readTensor(model, config, layer, LayerTensor.POST_ATTENTION_NORM);
-            float[] bv = LayerWeightsCache.readTensor(model, config, layer, LayerTensor.V_BIAS);
-            return NativeLayerWeights.build(shape, ones(shape.hidden()),
-                    LayerWeightsCache.readTensor(model, config, layer, LayerTensor.Q_BIAS),
-                    LayerWeightsCache.readTensor(model, config, layer, LayerTensor.K_BIAS),
-                    ModelRotation.rotateVBias(bv, shape, r2), ones(shape.hidden()),
-                    name -> ModelRotation.rotateProjection(name, LayerWeightsCache.readTensor(model, config, layer,
-                            tensorOf(name)), inputNorm, postNorm, r1, shape, r2, r4));
+            return ModelRotation.rotateLayerToNative(t -> LayerWeightsCache.readTensor(model, config, layer, t), r1,
+                    shape, true, true);
         } finally {
             DenseLinearAlgebra.setBlasThreads(threads);
         }
-    }
-
-    private static LayerTensor tensorOf(String projection) {
-        return switch (projection) {
-            case "q_proj" -> LayerTensor.Q_PROJ;
-            case "k_proj" -> LayerTensor.K_PROJ;
-            case "v_proj" -> LayerTensor.V_PROJ;
-            case "o_proj" -> LayerTensor.O_PROJ;
-            case "gate_proj" -> LayerTensor.GATE_PROJ;
-            case "up_proj" -> LayerTensor.UP_PROJ;
-            case "down_proj" -> LayerTensor.DOWN_PROJ;
-            default -> throw new IllegalArgumentException("[BUG] unknown projection " + projection);
-        };
-    }
-
-    private static float[] ones(int n) {
-        float[] g = new float[n];
-        java.util.Arrays.fill(g, 1f);
-        return g;
     }
 
     /** The executor's cores: spark.executor.cores when set (a cluster), else the JVM's processors (local mode). */
